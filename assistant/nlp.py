@@ -1,0 +1,134 @@
+"""Kiwi morphological analysis: sentences, content terms, bound-morpheme checks.
+
+One :class:`~kiwipiepy.Kiwi` per process (it takes about a second to load and is
+thread-safe for analysis), created lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_kiwi: Kiwi | None = None
+
+#: Content morphemes indexed by BM25: nouns, verbs and adjectives (stems), roots,
+#: adverbs, numerals, pronouns, foreign words, numbers and hanja.
+CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "VV", "VA", "XR", "MAG", "NR", "NP", "SL", "SN", "SH"})
+# Bound nouns that carry no content on their own.
+_STOP_NNB = frozenset({"것", "수", "등", "때", "중", "바", "데", "측", "간", "내", "뿐", "듯", "만큼", "대로", "적", "분", "년", "월", "일", "개", "명", "건", "회", "곳", "호", "차"})
+# counters glued to a number make one term ("3분기", "12명"), so "3분기" does not match "3회"
+_COUNTERS = frozenset({"분기", "개", "명", "건", "회", "층", "차", "호", "곳", "개소", "억", "배", "시", "주", "세"})
+_EN_STOP = frozenset(
+    "a an the of in on at to for from by with and or is are was were be been being do does did "
+    "what which who whom whose when where why how much many this that these those it its as into "
+    "about there their they them than then so such any all each has have had can could would should "
+    "will shall may might please tell me show give list i we you our your us".split()
+)
+_BOUND_START = ("J", "E", "XS")
+
+
+def get_kiwi() -> Kiwi:
+    """The process-wide Kiwi instance."""
+    global _kiwi
+    if _kiwi is None:
+        with _lock:
+            if _kiwi is None:
+                try:
+                    from kiwipiepy import Kiwi
+                except ImportError as exc:  # pragma: no cover - a hard dependency
+                    raise ImportError("kiwipiepy is required: pip install kiwipiepy") from exc
+                log.debug("loading Kiwi")
+                _kiwi = Kiwi()
+    return _kiwi
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``[start, end)`` in ``text`` (white space trimmed)."""
+    if not text.strip():
+        return []
+    spans = []
+    for s in get_kiwi().split_into_sents(text):
+        a, b = s.start, s.end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            spans.append((a, b))
+    return spans
+
+
+_NUM = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
+
+
+def _norm_number(form: str) -> str:
+    return form.replace(",", "") if _NUM.match(form) else form
+
+
+def terms(text: str) -> list[str]:
+    """Content terms for BM25: content morphemes, lower-cased foreign words, plain numbers.
+
+    Two-digit years written ``'19`` or ``19년`` also yield ``2019``.
+    """
+    out: list[str] = []
+    tokens = get_kiwi().tokenize(text)
+    for i, t in enumerate(tokens):
+        tag = t.tag
+        if tag not in CONTENT_TAGS:
+            continue
+        form = t.form
+        if tag == "NNB" and form in _STOP_NNB:
+            continue
+        if tag == "SL":
+            form = form.lower()
+            if form in _EN_STOP or len(form) < 2:
+                continue
+        elif tag == "SN":
+            form = _norm_number(form)
+            nxt_tok = tokens[i + 1] if i + 1 < len(tokens) else None
+            nxt = nxt_tok.form if nxt_tok is not None else ""
+            prev = text[t.start - 1] if t.start > 0 else ""
+            if re.fullmatch(r"\d{2}", form) and (nxt.startswith("년") or prev in "'’‘"):
+                out.append(f"20{form}" if int(form) < 50 else f"19{form}")
+            if nxt_tok is not None and nxt in _COUNTERS and nxt_tok.start == t.start + t.len:
+                out.append(form + nxt)
+                continue
+        elif tag.startswith("V"):
+            form = form + "다"
+        elif tag in ("NNG", "NNP") and len(form) >= 4:
+            out.extend(decompound(form))
+        out.append(form)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def decompound(word: str) -> tuple[str, ...]:
+    """Parts of a compound noun Kiwi kept whole ("자치행정" → 자치, 행정), so that it matches the
+    same compound analysed in parts elsewhere; empty when no split into two known nouns exists."""
+    if not all("가" <= ch <= "힣" for ch in word):
+        return ()
+    kiwi = get_kiwi()
+    for cut in range(2, len(word) - 1):
+        left, right = word[:cut], word[cut:]
+        lt, rt = kiwi.tokenize(left), kiwi.tokenize(right)
+        if len(lt) == 1 and len(rt) == 1 and lt[0].tag in ("NNG", "NNP") and rt[0].tag in ("NNG", "NNP") and len(right) >= 2:
+            return (left, right)
+    return ()
+
+
+@lru_cache(maxsize=4096)
+def starts_bound(word: str) -> bool:
+    """Whether ``word`` begins with a particle, ending or suffix (so it cannot start a word)."""
+    if not word or not ("가" <= word[0] <= "힣"):
+        return False
+    tokens = get_kiwi().tokenize(word)
+    return bool(tokens) and tokens[0].tag.startswith(_BOUND_START)

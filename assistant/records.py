@@ -1,0 +1,334 @@
+"""Typed records that flow through the pipeline.
+
+This module is dependency-free on purpose: parsing, indexing, retrieval, answering,
+the web layer and the evaluation harness all exchange these records.
+
+Offsets: every ``start``/``end`` pair is a character span ``[start, end)`` into the
+*original* decoded text of a document (``Document.text``), so a UI can show and
+highlight the exact source. Texts carried by records are *clean* (repaired line
+breaks, stripped markup); an :class:`OffsetMap` maps clean positions back.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+DocType = Literal["budget", "press_release", "performance_report", "meeting_report", "bill", "other"]
+DOC_TYPE_LABELS: dict[str, str] = {
+    "budget": "예산사업 설명서",
+    "press_release": "보도자료",
+    "performance_report": "추진실적 보고서",
+    "meeting_report": "회의 결과 보고",
+    "bill": "법률안",
+    "other": "기타 문서",
+}
+
+BlockKind = Literal["heading", "paragraph", "list_item", "table"]
+ChunkKind = Literal["text", "table_row", "table"]
+
+
+@dataclass(frozen=True)
+class OffsetMap:
+    """Maps positions in a clean text back to positions in the original text.
+
+    ``anchors`` holds ``(clean_pos, orig_pos)`` pairs sorted by ``clean_pos``; between two
+    anchors the mapping is linear (one clean character per original character).
+    """
+
+    anchors: tuple[tuple[int, int], ...]
+
+    def to_original(self, pos: int) -> int:
+        if not self.anchors:
+            return pos
+        keys = [a[0] for a in self.anchors]
+        i = max(bisect_right(keys, pos) - 1, 0)
+        clean, orig = self.anchors[i]
+        mapped = orig + (pos - clean)
+        # synthetic text (a column label in a table-row chunk) is anchored twice at the same
+        # original offset: it maps to that offset instead of running past it
+        if i + 1 < len(self.anchors) and self.anchors[i + 1][1] == orig and mapped > orig:
+            return orig
+        return mapped
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original span covering the clean span ``[start, end)``."""
+        if end <= start:
+            p = self.to_original(start)
+            return p, p
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+    def shifted(self, clean_delta: int) -> OffsetMap:
+        return OffsetMap(tuple((c + clean_delta, o) for c, o in self.anchors))
+
+    def to_list(self) -> list[list[int]]:
+        return [list(a) for a in self.anchors]
+
+    @classmethod
+    def from_list(cls, data: list[list[int]] | list[tuple[int, int]]) -> OffsetMap:
+        return cls(tuple((int(c), int(o)) for c, o in data))
+
+
+@dataclass(frozen=True)
+class Contact:
+    role: str
+    name: str
+    phone: str = ""
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of a document: its heading and the heading path above it."""
+
+    index: int
+    heading: str
+    path: tuple[str, ...]
+    level: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, list item, heading or table reference inside a section."""
+
+    kind: BlockKind
+    section: int
+    text: str
+    start: int
+    end: int
+    offsets: OffsetMap
+    level: int = 0
+    table: int | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its clean text, the normalised value and unit where it is a number."""
+
+    text: str
+    start: int
+    end: int
+    value: float | None = None
+    unit: str | None = None
+    inherited: bool = False  # filled from a merged cell above (not in the source at this row)
+    offsets: OffsetMap = field(default_factory=lambda: OffsetMap(()), repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A structured table: header rows, flattened column labels, data rows."""
+
+    index: int
+    section: int
+    title: str
+    unit: str | None
+    columns: tuple[str, ...]
+    header_rows: tuple[tuple[Cell, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    start: int
+    end: int
+    layout: Literal["grid", "keyvalue", "transposed"] = "grid"
+
+    def row_label(self, r: int) -> str:
+        """Text of the leading label cells of row ``r`` (non-numeric cells before the first value)."""
+        if self.layout != "grid":
+            return self.rows[r][0].text if self.rows[r] else ""
+        parts: list[str] = []
+        for cell in self.rows[r]:
+            if cell.value is not None and parts:
+                break
+            if cell.text:
+                parts.append(cell.text)
+            if len(parts) >= 2:
+                break
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document. ``id`` is its file name."""
+
+    id: str
+    title: str
+    doc_type: str
+    years: tuple[int, ...]
+    department: str
+    contacts: tuple[Contact, ...]
+    date: str | None
+    path: str
+    sha256: str
+    encoding: str
+    text: str = field(repr=False)
+    sections: tuple[Section, ...] = field(default=(), repr=False)
+    blocks: tuple[Block, ...] = field(default=(), repr=False)
+    tables: tuple[Table, ...] = field(default=(), repr=False)
+    # (original offset, label) anchors such as page or paragraph numbers, sorted by offset
+    anchors: tuple[tuple[int, str], ...] = field(default=(), repr=False)
+    format: str = "text"
+
+    def locate(self, pos: int) -> str:
+        """Human-readable position (page, paragraph, table) of an original offset, if known."""
+        return locate(self.anchors, pos)
+
+
+def locate(anchors: tuple[tuple[int, str], ...] | list[tuple[int, str]], pos: int) -> str:
+    label = ""
+    for off, name in anchors:
+        if off > pos:
+            break
+        label = name
+    return label
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable unit. ``text`` is clean; ``start``/``end`` point into the original file."""
+
+    id: int
+    doc_id: str
+    section: int
+    heading_path: tuple[str, ...]
+    kind: ChunkKind
+    text: str
+    start: int
+    end: int
+    offsets: OffsetMap = field(repr=False)
+    # clean-text spans of the sentences (or list items, table cells) inside ``text``
+    sentences: tuple[tuple[int, int], ...] = field(default=(), repr=False)
+    table: int | None = None
+    row: int | None = None
+    title: str = ""
+
+    @property
+    def context(self) -> str:
+        return " > ".join((self.title, *self.heading_path)) if self.title else " > ".join(self.heading_path)
+
+    @property
+    def index_text(self) -> str:
+        """What is embedded and indexed: the heading context, then the body."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    rank: int
+    scores: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source: where the supporting text is, in the clean excerpt and in the file."""
+
+    number: int
+    doc_id: str
+    title: str
+    section_path: tuple[str, ...]
+    excerpt: str
+    highlight: tuple[int, int]  # span of the supporting text inside ``excerpt``
+    start: int  # span of the supporting text in the original file
+    end: int
+    chunk_id: int
+    locator: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class TableAnswer:
+    """Rows of a source table used by an answer, ready to render."""
+
+    doc_id: str
+    table: int
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    unit: str | None
+    highlight: tuple[int, int] | None  # (row, column) of the answering cell within ``rows``
+    citation: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    tables: tuple[TableAnswer, ...] = ()
+    confidence: float = 0.0
+    kind: str = "fact"
+    query: str = ""  # the question as resolved against the conversation
+    language: str = "ko"
+    timings: Mapping[str, float] = field(default_factory=dict)
+    items: tuple[str, ...] = ()  # the listed items of a list answer
+    evidence: Mapping[str, float] = field(default_factory=dict)  # features the confidence was computed from
+    retrieved: tuple[str, ...] = ()  # document ids of the retrieved chunks, best first
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record of ``assistant ask --json`` and of the web API."""
+        return {
+            "question": self.question,
+            "query": self.query,
+            "text": self.text,
+            "abstained": self.abstained,
+            "kind": self.kind,
+            "language": self.language,
+            "confidence": round(self.confidence, 4),
+            "items": list(self.items),
+            "citations": [
+                {
+                    "number": c.number,
+                    "doc": c.doc_id,
+                    "title": c.title,
+                    "section": list(c.section_path),
+                    "start": c.start,
+                    "end": c.end,
+                    "excerpt": c.excerpt,
+                    "highlight": list(c.highlight),
+                    "locator": c.locator,
+                    "score": round(c.score, 4),
+                }
+                for c in self.citations
+            ],
+            "tables": [
+                {
+                    "doc": t.doc_id,
+                    "table": t.table,
+                    "title": t.title,
+                    "columns": list(t.columns),
+                    "rows": [list(r) for r in t.rows],
+                    "unit": t.unit,
+                    "highlight": list(t.highlight) if t.highlight else None,
+                    "citation": t.citation,
+                }
+                for t in self.tables
+            ],
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            "evidence": {k: round(v, 4) for k, v in self.evidence.items()},
+        }
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow a search to documents, document types, years or departments (empty = all)."""
+
+    doc_ids: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    departments: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.doc_types or self.years or self.departments)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {k: list(v) for k, v in asdict(self).items()}

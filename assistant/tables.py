@@ -1,0 +1,202 @@
+"""Structured tables: cell values, header rows, column labels, units.
+
+A table arrives as a grid of :class:`GridCell` (clean text and its span in the
+original); :func:`build_table` decides the layout (a grid with header rows, or
+label/value pairs), flattens multi-row headers into column labels, fills merged label
+cells downwards and normalises numbers (``(x-) Δ3,600`` → ``-3600``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .records import Cell, OffsetMap, Table
+
+UNITS = ("백만원", "천원", "억원", "만원", "원", "%", "명", "개소", "개", "건", "회", "곳", "억", "명이내")
+
+_VALUE = re.compile(
+    r"^(?:\((?P<qual>[^)]{1,8})\)\s*)?"
+    r"(?P<neg>[Δ△▽\-−])?\s*"
+    r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
+    r"\s*(?P<unit>백만원|천원|억원|만원|원|%|개소|개|건|회|곳|명|억)?"
+    r"(?P<tail>\s*(?:이상|이하|사업|부서|이내|정도))?$"
+)
+_UNIT_LINE = re.compile(r"^\(?\s*단위\s*[:：]\s*([^)]+?)\s*\)?$")
+_DATA_LIKE = re.compile(
+    r"\d{2,4}-\d{3,4}"  # phone numbers
+    r"|\d{1,2}:\d{2}"  # times
+    r"|\d{4}\.\s?\d{1,2}"  # dates
+    r"|\s:\s"  # "label : value"
+)
+HEADER_WORDS = frozenset(
+    "구분 과목구분 연도 연번 번호 순번 항목 내용 비고 세부내용 사업명 실·국 부서명 재원별 사업추진절차 분과 연차".split()
+)
+
+
+@dataclass(frozen=True)
+class GridCell:
+    text: str
+    start: int
+    end: int
+    inherited: bool = False
+    offsets: OffsetMap = field(default_factory=lambda: OffsetMap(()), compare=False)
+
+
+def parse_value(text: str) -> tuple[float | None, str | None]:
+    """A cell's number and explicit unit: ``"(x-) Δ3,600"`` → ``(-3600.0, None)``, ``"22%"`` → ``(22.0, "%")``."""
+    t = text.replace("(x-)", "").strip()
+    m = _VALUE.match(t)
+    if not m:
+        return None, None
+    number = float(m.group("num").replace(",", "") + (m.group("dec") or ""))
+    if m.group("neg"):
+        number = -number
+    return number, m.group("unit")
+
+
+def parse_unit_line(line: str) -> str | None:
+    """``"(단위 : 천원, %)"`` → ``"천원, %"``."""
+    m = _UNIT_LINE.match(line.strip())
+    return m.group(1).strip() if m else None
+
+
+def primary_unit(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    return unit.split(",")[0].strip() or None
+
+
+def column_unit(label: str, table_unit: str | None) -> str | None:
+    """The unit that applies to a column, from its label or the table's unit line."""
+    m = re.search(r"\((백만원|천원|억원|만원|원|%)\)", label)
+    if m:
+        return m.group(1)
+    if "*100" in label or label.rstrip().endswith(("률", "율", "비율")) or "(%)" in label:
+        return "%"
+    units = [u.strip() for u in (table_unit or "").split(",") if u.strip()]
+    return units[0] if units else None
+
+
+def is_data_like(text: str) -> bool:
+    if not text:
+        return False
+    if parse_value(text)[0] is not None and not re.fullmatch(r"(19|20)\d{2}년?도?", text.strip()):
+        return True
+    return bool(_DATA_LIKE.search(text))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _is_header_row(row: Sequence[GridCell], first: bool) -> bool:
+    cells = [c.text for c in row if c.text]
+    if not cells or any(is_data_like(t) for t in cells):
+        return False
+    if first:
+        return _norm(row[0].text) in HEADER_WORDS or len(cells) >= 3
+    return not row[0].text or _norm(row[0].text) in HEADER_WORDS
+
+
+def _column_labels(header: Sequence[Sequence[GridCell]], width: int) -> list[str]:
+    """Flatten header rows: an upper cell spans the empty cells to its right when the row
+    below subdivides it (both positions are filled below)."""
+    rows = [[c.text for c in r] + [""] * (width - len(r)) for r in header]
+    filled = [list(r) for r in rows]
+    for i in range(len(rows) - 1):
+        below = [any(rows[b][k] for b in range(i + 1, len(rows))) for k in range(width)]
+        for j0 in range(width):
+            # a cell spans the empty cells to its right when the rows below subdivide it
+            if not rows[i][j0] or not below[j0]:
+                continue
+            j = j0 + 1
+            while j < width and not rows[i][j]:
+                j += 1
+            if any(below[k] for k in range(j0 + 1, j)):
+                for k in range(j0 + 1, j):
+                    filled[i][k] = rows[i][j0]
+    labels = []
+    for j in range(width):
+        parts: list[str] = []
+        for i in range(len(rows)):
+            t = filled[i][j]
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        labels.append(" / ".join(parts))
+    # a header cell with nothing under any header row continues the one to its left (a merged cell)
+    for j in range(1, width):
+        if not labels[j] and labels[j - 1]:
+            labels[j] = labels[j - 1]
+    return labels
+
+
+def build_table(
+    grid: Sequence[Sequence[GridCell]],
+    index: int,
+    section: int,
+    title: str,
+    unit: str | None,
+    layout: str | None = None,
+) -> Table:
+    """Turn a grid of cleaned cells into a structured :class:`Table`."""
+    width = max((len(r) for r in grid), default=0)
+    rows = [list(r) + [GridCell("", r[-1].end if r else 0, r[-1].end if r else 0)] * (width - len(r)) for r in grid]
+    n_header = 0
+    if layout is None:
+        if len(rows) >= 2 and _is_header_row(rows[0], first=True):
+            layout = "grid"
+            n_header = 1
+            while n_header < len(rows) - 1 and _is_header_row(rows[n_header], first=False):
+                n_header += 1
+        else:
+            layout = "keyvalue"
+    elif layout in ("grid", "transposed"):
+        n_header = 1 if len(rows) >= 2 else 0
+    header = rows[:n_header]
+    columns = _column_labels(header, width) if header else [""] * width
+    units = [column_unit(c, unit) for c in columns]
+
+    header_cells = tuple(tuple(Cell(c.text, c.start, c.end, offsets=c.offsets) for c in r) for r in header)
+    data: list[tuple[Cell, ...]] = []
+    above: Cell | None = None
+    for r in rows[n_header:]:
+        cells: list[Cell] = []
+        has_content = any(c.text for c in r[1:])
+        for j, c in enumerate(r):
+            value, explicit = parse_value(c.text) if c.text else (None, None)
+            cu = explicit or (units[j] if value is not None else None)
+            if j == 0 and not c.text and has_content and above is not None and above.text:
+                cells.append(Cell(above.text, above.start, above.end, above.value, above.unit, inherited=True, offsets=above.offsets))
+            else:
+                if j == 0 and value is not None and re.fullmatch(r"(19|20)\d{2}", c.text.strip()):
+                    value, cu = None, None  # a year used as a row label
+                cells.append(Cell(c.text, c.start, c.end, value, cu, inherited=c.inherited, offsets=c.offsets))
+        if cells and cells[0].text:
+            above = cells[0]
+        data.append(tuple(cells))
+    start = min((c.start for r in grid for c in r), default=0)
+    end = max((c.end for r in grid for c in r), default=0)
+    return Table(
+        index=index,
+        section=section,
+        title=title,
+        unit=unit,
+        columns=tuple(columns),
+        header_rows=header_cells,
+        rows=tuple(data),
+        start=start,
+        end=end,
+        layout=layout,  # type: ignore[arg-type]
+    )
+
+
+def format_value(value: float, unit: str | None) -> str:
+    """``98450, "천원"`` → ``"98,450천원"``."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    return f"{text}{unit or ''}"
+
+
+def row_texts(table: Table, r: int) -> list[str]:
+    return [c.text for c in table.rows[r]]

@@ -1,0 +1,94 @@
+"""Session fixtures: Kiwi, the embedder and the indexes are built once per test run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+DISTRACTORS = ROOT / "eval" / "distractors"
+QUESTIONS = ROOT / "eval" / "questions"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+DOC = {
+    "budget": "000_33470acb73f39a7c.txt",
+    "press": "001_d86cdf688576ea86.txt",
+    "balance": "002_2d3e316fee31a065.txt",
+    "performance": "003_7db7dd7cdc47c19d.txt",
+    "meeting": "004_84aef13ff2facef5.txt",
+}
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.embeddings import create_embedder
+
+    return create_embedder()
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("work")
+
+
+@pytest.fixture(scope="session")
+def cache_path(workdir) -> Path:
+    return workdir / "cache" / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def corpus_index(embedder, workdir, cache_path) -> Path:
+    """The index of the five corpus documents."""
+    from assistant.indexer import Indexer
+
+    path = workdir / "index-main"
+    Indexer(path, embedder, cache_path).build([CORPUS])
+    return path
+
+
+@pytest.fixture(scope="session")
+def eval_index(embedder, workdir, cache_path, corpus_index) -> Path:
+    """The corpus plus the ten distractor bills (the evaluation setting)."""
+    from assistant.indexer import Indexer
+
+    path = workdir / "index-eval"
+    Indexer(path, embedder, cache_path).build([CORPUS, DISTRACTORS])
+    return path
+
+
+@pytest.fixture(scope="session")
+def assistant(eval_index, embedder):
+    from assistant.answer import Assistant
+
+    return Assistant(eval_index, embedder)
+
+
+@pytest.fixture(scope="session")
+def corpus_assistant(corpus_index, embedder):
+    from assistant.answer import Assistant
+
+    return Assistant(corpus_index, embedder)
+
+
+@pytest.fixture(scope="session")
+def parsed():
+    """The five corpus documents parsed, by short name."""
+    from assistant.readers import load_document
+
+    return {name: load_document(CORPUS / fname) for name, fname in DOC.items()}
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """A copy of two corpus documents to change, add and remove in tests."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("budget", "balance"):
+        shutil.copy(CORPUS / DOC[name], folder / DOC[name])
+    return folder
