@@ -11,7 +11,9 @@ import copy
 import json
 import logging
 import math
+import os
 import re
+import shutil
 import threading
 import time
 import unicodedata
@@ -25,10 +27,11 @@ from typing import Any
 
 from .embeddings import Embedder, create_embedder
 from .extract import TYPE_PATTERNS, EvidenceScorer, Unit, clause, depth, enumeration, marker, score_units, type_spans, units_of
+from .feedback import FeedbackStore
 from .indexdir import SearchIndex
 from .nlp import terms as content_terms
-from .query import QueryAnalysis, analyse, is_followup, resolve_followup, topic_of
-from .records import Answer, Citation, Filters, Hit, Table, TableAnswer, locate
+from .query import QueryAnalysis, analyse, is_followup, resolve_followup
+from .records import Answer, Citation, Filters, Hit, SkippedFile, Table, TableAnswer, locate
 from .retrieval import RetrievalSettings, Retriever
 from .tablelookup import TableMatch, lookup_all
 from .tables import format_value
@@ -66,6 +69,17 @@ MSG = {
         "error": "Something went wrong while answering. Please try again. ({detail})",
     },
 }
+
+
+@dataclass(frozen=True)
+class Library:
+    """Where documents live and how the index is built (for uploads from the web chat)."""
+
+    corpus: tuple[str, ...]
+    uploads: str
+    cache: str
+    settings: Any  # IndexSettings
+    max_upload_bytes: int = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -147,8 +161,13 @@ class Assistant:
         settings: AnswerSettings | None = None,
         calibration: Calibration | None = None,
         generator: Any = None,
+        library: Library | None = None,
+        feedback_path: str | Path | None = None,
     ):
         self.index_dir = Path(index_dir)
+        self.library = library
+        self.feedback = FeedbackStore(feedback_path) if feedback_path else None
+        self._build_lock = threading.Lock()
         self.embedder = embedder or create_embedder()
         self.retrieval_settings = retrieval or RetrievalSettings()
         self.settings = settings or AnswerSettings()
@@ -166,17 +185,78 @@ class Assistant:
     def from_config(cls, cfg: Any, index_dir: str | Path | None = None) -> Assistant:
         """Build from a :class:`~assistant.config.Config`."""
         from .generation import Generator
+        from .indexer import IndexSettings
 
         emb = create_embedder(cfg.embedder.backend, cfg.embedder.model, cfg.embedder.device, cfg.embedder.query_prefix, cfg.embedder.passage_prefix)
         r = cfg.retrieval
         a = cfg.answer
+        settings = IndexSettings(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, cfg.index.hnsw_threshold, cfg.index.hnsw_m,
+                                 cfg.index.ef_construction, cfg.index.ef_search, cfg.embedder.batch_size)
+        corpus = tuple(cfg.paths.corpus) if index_dir in (None, cfg.paths.index) else tuple(cfg.paths.eval_corpus)
         return cls(
             index_dir or cfg.paths.index,
             emb,
             RetrievalSettings(r.top_k, r.candidates, r.fusion, r.bm25_weight, r.dense_weight, r.rrf_k),
             AnswerSettings(abstain_threshold=a.abstain_threshold, max_citations=a.max_citations, max_question_chars=a.max_question_chars),
             generator=Generator.from_config(cfg.generation) if cfg.generation.enabled else None,
+            library=Library(corpus, cfg.paths.uploads, cfg.paths.cache, settings, cfg.server.max_upload_mb * 1024 * 1024),
+            feedback_path=cfg.paths.feedback,
         )
+
+    # -- documents ------------------------------------------------------------------
+    def add_documents(self, files: Sequence[str | Path], names: Sequence[str] | None = None) -> tuple[Any, list[SkippedFile]]:
+        """Check uploaded files, copy the good ones into the uploads folder and index them
+        incrementally; returns the build summary and the files refused (with the reason).
+        A bad file is refused before anything is copied: it changes nothing else."""
+        if self.library is None:
+            raise RuntimeError("this assistant has no document library configured")
+        from .indexer import Indexer
+        from .readers import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
+
+        refused: list[SkippedFile] = []
+        accepted: list[tuple[Path, str]] = []
+        for i, f in enumerate(files):
+            src = Path(f)
+            name = Path(names[i]).name if names else src.name
+            if not name or name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                refused.append(SkippedFile(name or str(src), f"unsupported file type; supported: {', '.join(SUPPORTED_SUFFIXES)}"))
+                continue
+            try:
+                size = src.stat().st_size
+            except OSError as exc:
+                refused.append(SkippedFile(name, f"cannot read file: {exc.strerror or exc}"))
+                continue
+            if size > self.library.max_upload_bytes:
+                refused.append(SkippedFile(name, f"file too large ({size / 1048576:.1f} MiB, limit {self.library.max_upload_bytes // 1048576} MiB)"))
+                continue
+            try:
+                load_document(src, doc_id=name)  # the reader goes by the upload's own name
+            except UnreadableDocument as exc:
+                refused.append(SkippedFile(name, exc.reason))
+                continue
+            except Exception as exc:  # a reader bug must not take the service down
+                log.exception("cannot parse upload %s", name)
+                refused.append(SkippedFile(name, f"cannot parse: {type(exc).__name__}"))
+                continue
+            accepted.append((src, name))
+        summary = None
+        if accepted:
+            uploads = Path(self.library.uploads)
+            uploads.mkdir(parents=True, exist_ok=True)
+            with self._build_lock:
+                for src, name in accepted:
+                    tmp = uploads / f".{name}.part"
+                    shutil.copyfile(src, tmp)
+                    os.replace(tmp, uploads / name)
+                folders = list(dict.fromkeys([*self.library.corpus, str(uploads)]))
+                summary = Indexer(self.index_dir, self.embedder, self.library.cache, self.library.settings).build(folders)
+                self.reload()
+        return summary, refused
+
+    def record_feedback(self, answer: Answer, helpful: bool, comment: str = "", session: str = "") -> int:
+        if self.feedback is None:
+            raise RuntimeError("feedback storage is not configured")
+        return self.feedback.add(answer, helpful, comment, session)
 
     def derive(self, calibration: Calibration | None = None, settings: AnswerSettings | None = None) -> Assistant:
         """This assistant (same index, models and caches) with another calibration or settings."""
@@ -205,7 +285,7 @@ class Assistant:
     def documents(self) -> list[dict[str, Any]]:
         return [self.index.documents[d] for d in self.index.doc_order]
 
-    def document(self, doc_id: str):  # noqa: ANN201 - a Document or None
+    def document(self, doc_id: str):
         return self.index.store.document(doc_id)
 
     def idf(self, term: str) -> float:
@@ -237,7 +317,7 @@ class Assistant:
         analysis = analyse(query)
         own = analyse(q)
         qtypes = _qtypes(own, analysis)
-        wants_list = _wants_list(q, analysis)
+        wants_list = _wants_list(q, own) or (query != q and _wants_list(query, analysis))
         t1 = time.perf_counter()
         timings["analyse_ms"] = (t1 - t0) * 1000
         vector = self.embedder.embed_query(analysis.text)
@@ -358,7 +438,7 @@ class Assistant:
         # grid tables answer through the table lookup; label/value tables and prose through sentences
         pool = hits[: self.settings.units_from]
         units = units_of([h for h in pool if h.chunk.table is None or self._layout(h) == "keyvalue"])
-        score_units(units, scorer, qtypes, best_hit, focus, cover_of)
+        score_units(units, scorer, qtypes, best_hit, focus, cover_of, wants_list)
         units.sort(key=lambda u: -u.score)
         candidates: list[tuple[Hit, Table, set[str]]] = []
         seen: set[tuple[str, int]] = set()
@@ -392,12 +472,12 @@ class Assistant:
             feats = {**tmatch.features, **extra, "doc_year": doc_year(tmatch.doc_id)}
             answer = self._table_answer(question, query, a, qtypes, tmatch, hits)
             t = tmatch.table
-            evidence = " ".join([t.title] + [t.columns[j] for _, j in tmatch.cells if 0 <= j < len(t.columns)]
+            evidence = " ".join([t.title, tmatch.hit.chunk.context] + [t.columns[j] for _, j in tmatch.cells if 0 <= j < len(t.columns)]
                                 + [_cell(t, r, j).text for r, j in tmatch.cells] + [t.row_label(r) for r in tmatch.rows if r >= 0])
         elif unit is not None:
             feats = {**unit.features, **extra, "doc_year": doc_year(unit.chunk.doc_id)}
             answer = self._text_answer(question, query, a, qtypes, wants_list, unit, units, hits)
-            evidence = " ".join((unit.text, *unit.chunk.heading_path))
+            evidence = " ".join((unit.text, unit.chunk.context, *unit.parent_terms))
         else:
             return self._abstain(question, query, a, hits, 0.0, {})
         feats.update(evidence_gaps(a, qtypes, wants_list, feats, evidence, answer))
@@ -601,7 +681,7 @@ class Assistant:
 
     def _abstain(self, question: str, query: str, a: QueryAnalysis, hits: list[Hit], confidence: float, feats: dict[str, float]) -> Answer:
         lang = a.language
-        if feats.get("year", 0.0) < 0 and a.years:
+        if (feats.get("gap_year", 0.0) > 0 or feats.get("year", 0.0) < 0) and a.years:
             msg = MSG[lang]["abstain_year"].format(years=", ".join(str(y) for y in a.years))
         else:
             msg = MSG[lang]["abstain"]
@@ -610,6 +690,28 @@ class Assistant:
 
 
 # -- helpers ---------------------------------------------------------------------------
+def conversation_markdown(answers: Sequence[Answer], title: str = "대화 기록") -> str:
+    """A conversation as Markdown: each question, its answer and its numbered sources."""
+    lines = [f"# {title}", ""]
+    for i, a in enumerate(answers, start=1):
+        lines += [f"## {i}. {a.question}", ""]
+        if a.query and a.query != a.question:
+            lines += [f"*질문 해석: {a.query}*", ""]
+        lines += [a.text, ""]
+        for t in a.tables:
+            lines += [f"**{t.title}**" + (f" (단위: {t.unit})" if t.unit else ""), ""]
+            if t.columns:
+                lines += ["| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
+            lines += ["| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in row) + " |" for row in t.rows]
+            lines.append("")
+        if a.citations:
+            lines.append("출처:" if not a.abstained else "가장 가까운 구절:")
+            for c in a.citations:
+                quote = c.excerpt[c.highlight[0] : c.highlight[1]].replace("\n", " ")
+                where = f", {c.locator}" if c.locator else ""
+                lines.append(f"[{c.number}] {c.title} — {' > '.join(c.section_path)} ({c.doc_id}, {c.start}–{c.end}자{where}): \"{quote}\"")
+            lines.append("")
+    return "\n".join(lines)
 def _qtypes(own: QueryAnalysis, resolved: QueryAnalysis) -> list[str]:
     from .query import question_types
 
@@ -640,17 +742,20 @@ _MEASURE = re.compile(r"[가-힣]*(?:예산액|집행액|확보액|잔액|이월
 def evidence_gaps(a: QueryAnalysis, qtypes: list[str], wants_list: bool, f: dict[str, float], evidence: str, answer: Answer) -> dict[str, float]:
     """Binary signs that the chosen evidence does not hold what was asked: the asked year is
     not there, no value of the asked kind, a named place/person/code absent from the index,
-    another amount than the one asked (집행액 asked, 예산액 found), no list where one is asked."""
+    another amount than the one asked (집행액 asked, 예산액 found), only counts where names are
+    asked, or a quantity the question specifies (1분기) missing."""
     flat = evidence.replace(" ", "")
     measures = [m.group() for m in _MEASURE.finditer(a.text)]
     measure_gap = any(m.removesuffix("액") not in flat for m in measures) if measures and a.language == "ko" else False
+    specs = [t for t in a.content if re.fullmatch(r"\d+(?:분기|월|차|회|개|명|건|층|호)", t)]
     return {
+        "gap_spec": float(any(t not in flat for t in specs)),
         "gap_year": float(f.get("year", 0.0) < 0 or f.get("doc_year", 0.0) < 0),
         "gap_typed": float(f.get("typed_q", 0.0) > 0 and f.get("typed", 0.0) < 0.5),
         "gap_entity": float(f.get("missing_entity", 0.0) > 0),
         "gap_measure": float(measure_gap),
-        # a list of names asked ("명단"), a count or no list given
-        "gap_list": float(wants_list and (not answer.items or all(re.search(r"\d", it) for it in answer.items)) and answer.kind != "table"),
+        # names asked ("명단은?"), only counts given ("16개", "광역3")
+        "gap_list": float(wants_list and bool(answer.items) and all(len(it) <= 8 and re.search(r"\d", it) for it in answer.items)),
     }
 
 
@@ -660,7 +765,7 @@ def _filter_items(items: list[str], question: str, n: int) -> list[str]:
     if not m:
         return items
     words = [w for w in re.findall(r"[가-힣A-Za-z]{2,}", m.group(1))]
-    for term in [m.group(1).replace(" ", "")] + sorted(words, key=len, reverse=True):
+    for term in [m.group(1).replace(" ", ""), *sorted(words, key=len, reverse=True)]:
         kept = [it for it in items if term in it.replace(" ", "")]
         if len(kept) == n:
             return kept
@@ -706,7 +811,7 @@ def _table_items(m: TableMatch) -> int:
     return max(1, len(re.findall(r"(?:^|\s)[○●❍\-▸]\s", " " + text)))
 
 
-def _cell(t: Table, r: int, j: int):  # noqa: ANN202 - a Cell
+def _cell(t: Table, r: int, j: int):
     if r < 0:
         from .records import Cell
 

@@ -19,7 +19,7 @@ from .records import Block, Cell, Chunk, Document, OffsetMap, Table
 TokenCounter = Callable[[str], int]
 
 #: Bump when chunk boundaries or texts change: indexes built by another version are rebuilt.
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "7"
 
 
 @dataclass(frozen=True)
@@ -158,11 +158,14 @@ class Chunker:
                 fields = [_Field(f"{label.text}: " if label.text else "", values[0], label.start if label.text else values[0].start)]
                 fields += [_Field("", c, c.start) for c in values[1:]]
             else:
-                fields = [
-                    _Field(f"{table.columns[j]}: " if j < len(table.columns) and table.columns[j] else "", c, c.start)
-                    for j, c in enumerate(row)
-                    if c.text
-                ]
+                fields = []
+                for j, c in enumerate(row):
+                    if not c.text:
+                        continue
+                    label = table.columns[j] if j < len(table.columns) else ""
+                    repeated = j > 0 and label and j - 1 < len(table.columns) and table.columns[j - 1] == label and row[j - 1].text
+                    # a merged header over several columns is said once ("2021년 예산내역: ○ … | = | 3,000천원")
+                    fields.append(_Field(f"{label}: " if label and not repeated else "", c, c.start))
             if fields:
                 out += self._row_chunks(doc, table, r, lead, fields, path, first_id + len(out))
         return out

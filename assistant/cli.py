@@ -42,14 +42,14 @@ class _Bars:
             bar.close()
 
 
-def _embedder(cfg: Config):  # noqa: ANN202 - an Embedder
+def _embedder(cfg: Config):
     from .embeddings import create_embedder
 
     e = cfg.embedder
     return create_embedder(e.backend, e.model, e.device, e.query_prefix, e.passage_prefix)
 
 
-def _settings(cfg: Config):  # noqa: ANN202 - IndexSettings
+def _settings(cfg: Config):
     from .indexer import IndexSettings
 
     return IndexSettings(
@@ -63,7 +63,7 @@ def _settings(cfg: Config):  # noqa: ANN202 - IndexSettings
     )
 
 
-def build_index(cfg: Config, corpus: Sequence[str], index_dir: str, rebuild: bool = False, quiet: bool = False):  # noqa: ANN201
+def build_index(cfg: Config, corpus: Sequence[str], index_dir: str, rebuild: bool = False, quiet: bool = False):
     """Bring the index at ``index_dir`` up to date with the ``corpus`` folders; prints a summary."""
     from .indexer import Indexer
 
@@ -77,7 +77,7 @@ def build_index(cfg: Config, corpus: Sequence[str], index_dir: str, rebuild: boo
     return summary
 
 
-def _print_summary(s) -> None:  # noqa: ANN001
+def _print_summary(s) -> None:
     if s.up_to_date and not s.rebuilt:
         print(f"색인이 최신입니다: 문서 {s.documents}개, 청크 {s.chunks}개, 표 {s.tables}개 ({s.seconds:.2f}초, 다시 임베딩한 텍스트 0개)")
     else:
@@ -120,7 +120,7 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _assistant(cfg: Config, index_dir: str | None = None):  # noqa: ANN202
+def _assistant(cfg: Config, index_dir: str | None = None):
     from .answer import Assistant
 
     return Assistant.from_config(cfg, index_dir)
@@ -159,7 +159,7 @@ def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval_assistant(cfg: Config, args: argparse.Namespace):  # noqa: ANN202
+def _eval_assistant(cfg: Config, args: argparse.Namespace):
     """The assistant over the evaluation index (the corpus plus distractors), built if stale."""
     index_dir = args.index or cfg.paths.eval_index
     if not args.index:
@@ -209,20 +209,60 @@ def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
     from .eval.questions import load_questions
 
     items = load_questions(args.files)
-    data = calibrate(items, _eval_assistant(cfg, args), max_loss=args.max_loss)
+    data = calibrate(items, _eval_assistant(cfg, args), wrong_cost=args.wrong_cost)
     out = write_calibration(data, args.out or calibration_path())
     cv = data["cross_validated"]
     print(f"weights: {data['weights']} bias {data['bias']}")
     print(f"threshold {data['threshold']}: leave-one-out answer accuracy {cv['answer_accuracy']:.3f}, "
-          f"abstention recall {cv['abstain_recall']:.3f} (samples {data['samples']})")
+          f"wrong answers given {cv['wrong_answers']}, abstention recall {cv['abstain_recall']:.3f} "
+          f"(samples {data['samples']}, wrong-answer cost {data['wrong_cost']})")
     print(f"written: {out}")
     return 0
 
 
 def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
+    """Serve the web chat; its evaluation tab runs uploaded question sets on the evaluation index."""
+    import tempfile
+    import threading
+
     from .ui.app import serve
 
-    return serve(cfg)
+    lock = threading.Lock()
+    cached: dict[str, Any] = {}
+
+    def evaluate(path: str, progress: Any = None) -> dict[str, Any]:
+        """Run one uploaded question set (JSONL or CSV) like ``assistant eval --report``; ``progress(done, total, message)``."""
+        from .eval.harness import evaluate as run_eval
+        from .eval.questions import QuestionSetError, parse_questions
+        from .eval.report import summary_table, write_report
+
+        source = Path(path)
+        items = parse_questions(source.read_text(encoding="utf-8-sig"), source.name)
+        ids = [it.id for it in items]
+        if not items:
+            raise QuestionSetError(f"{source.name}: no questions found")
+        if len(set(ids)) != len(ids):
+            raise QuestionSetError(f"{source.name}: duplicate id {next(i for i in ids if ids.count(i) > 1)!r}")
+        with lock:
+            if progress:
+                progress(0, 1, "evaluation index")
+            summary = build_index(cfg, cfg.paths.eval_corpus, cfg.paths.eval_index, quiet=True)
+            if "assistant" not in cached:
+                cached["assistant"] = _assistant(cfg, cfg.paths.eval_index)
+            elif not summary.up_to_date:
+                cached["assistant"].reload()
+            result = run_eval(items, cached["assistant"], progress=progress)
+        folder = Path(tempfile.mkdtemp(prefix="assistant-eval-"))
+        report = write_report(result, folder, title=f"Evaluation report: {source.name}", command=f"web upload: {source.name}")
+        return {
+            "summary_markdown": summary_table(result),
+            "summary": result.summary,
+            "questions": result.to_json()["questions"],
+            "report_dir": str(folder),
+            "files": [str(report), *(str(p) for p in sorted(folder.iterdir()) if p != report)],
+        }
+
+    return serve(cfg, evaluate=evaluate)
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
@@ -285,7 +325,7 @@ def parser() -> argparse.ArgumentParser:
             sp.set_defaults(func=cmd_eval)
         else:
             sp.add_argument("--out", help="where to write the calibration (default: assistant/data/calibration.json)")
-            sp.add_argument("--max-loss", type=float, default=0.02, help="answer accuracy that may be traded for abstentions")
+            sp.add_argument("--wrong-cost", type=float, default=2.0, help="how many correct answers one wrong or unwarranted answer costs")
             sp.set_defaults(func=cmd_calibrate)
 
     for name, helptext, func in (("serve", "serve the web chat", cmd_serve), ("run", "update the index, then serve the web chat", cmd_run)):

@@ -8,6 +8,7 @@ their years agree with the question's, whether they hold the kind of value asked
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -193,7 +194,7 @@ class Unit:
     features: dict[str, float] = field(default_factory=dict)
 
     @property
-    def chunk(self):  # noqa: ANN201 - a Chunk
+    def chunk(self):
         return self.hit.chunk
 
 
@@ -279,15 +280,19 @@ class EvidenceScorer:
         return got / total
 
     def proximity(self, unit_terms: Sequence[str]) -> float:
-        """Share of the question's adjacent word pairs that stand together (within 2) in the unit."""
+        """Share of the question's adjacent word pairs that stand together (within 3 words, in
+        either order: an English question's order is not the Korean text's) in the unit."""
         q = [t for t in self.q.content if t in self.weights]
-        pairs = list(zip(q, q[1:], strict=False))
+        pairs = list(itertools.pairwise(q))
         if not pairs:
             return 0.0
         pos: dict[str, list[int]] = {}
         for i, t in enumerate(unit_terms):
             pos.setdefault(t, []).append(i)
-        hit = sum(1 for a, b in pairs if any(0 < j - i <= 2 for i in pos.get(a, ()) for j in pos.get(b, ())))
+            for main, alts in self.q.alternatives.items():
+                if t in alts:
+                    pos.setdefault(main, []).append(i)
+        hit = sum(1 for a, b in pairs if any(0 < abs(j - i) <= 3 for i in pos.get(a, ()) for j in pos.get(b, ())))
         return hit / len(pairs)
 
     def year_agreement(self, years: Iterable[int]) -> float:
@@ -380,9 +385,11 @@ def score_units(
     best_hit: float,
     focus: set[str],
     doc_cover: Callable[[str], float] | None = None,
+    wants_list: bool = False,
 ) -> None:
-    """Fill ``Unit.score`` and ``Unit.features``."""
-    typed_q = typed_question(qtypes)
+    """Fill ``Unit.score`` and ``Unit.features``. For a question asking for a list, holding or
+    heading a list is what "the kind of value asked for" means."""
+    typed_q = typed_question(qtypes) or wants_list
     for u in units:
         terms = scorer.with_entities(u.text, u.terms)
         both_ctx = u.context_terms | u.parent_terms
@@ -394,7 +401,14 @@ def score_units(
         # a table row is about the year in its label ("2019년도"), whatever dates its text mentions
         yrs = label_years or set(years_in_text(u.text)) | set(years_in_text(" ".join(u.chunk.heading_path)))
         year = scorer.year_agreement(yrs)
-        typed = unit_typed(u.text, qtypes, scorer.q.text) if typed_q else 0.5
+        consistent = 0.0
+        if wants_list and not typed_question(qtypes):
+            items = enumeration(u.text)
+            typed = 1.0 if (u.has_children or len(items) >= 3) else (0.7 if u.depth[0] < 9 else 0.0)
+            stated = [int(m.group(1)) for m in re.finditer(r"(\d+)\s*개\s*[가-힣]", u.text)]
+            consistent = 1.0 if items and len(items) in stated else 0.0  # "7개 분야(▲… seven items)"
+        else:
+            typed = unit_typed(u.text, qtypes, scorer.q.text) if typed_q else 0.5
         label = _label_part(u.text)
         label_terms = set(content_terms(label)) if label else set()
         if label_terms and ((focus and all(scorer.has(f, label_terms) for f in focus)) or label_terms <= set(scorer.q.content)):
@@ -417,8 +431,9 @@ def score_units(
         core = scorer.core_coverage(terms | both_ctx)
         u.features = {"own": own, "cover": both, "core": core, "year": year, "typed": typed, "retrieval": retrieval, "focus": foc,
                       "near": near, "doc": doc, "novel": novel, "dense": u.hit.scores.get("dense", 0.0)}
-        u.score = (0.45 * both + 0.15 * own + 0.1 * retrieval + (0.3 if typed_q else 0.1) * typed + 0.25 * year
+        u.score = (0.4 * both + 0.25 * own + 0.1 * retrieval + (0.3 if typed_q else 0.1) * typed + 0.25 * year
                    + focus_term(foc, bool(focus), typed_q) + 0.15 * near + 0.2 * doc - (0.2 if novel < 0.34 and (not typed_q or typed == 0) else 0.0)
+                   + 0.15 * consistent
                    - (0.4 if _is_title(u) else 0.0))
 
 

@@ -27,7 +27,7 @@ _TYPE_CUES: dict[str, tuple[str, ...]] = {
 def find_title_line(source: str) -> tuple[int | None, str]:
     """The line holding the document title (``None`` when it is inside a table) and the title."""
     lines = split_lines(source)
-    for i, line in enumerate(lines):
+    for line in lines:
         m = re.match(r"^#\s+(\S.*)$", line.stripped)
         if m:
             return None, m.group(1).strip()

@@ -64,9 +64,11 @@ def glossary() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def language(text: str) -> str:
+    """"en" for English sentences, even with Korean names in them ("What is the budget of 영등포형 …?")."""
     hangul = sum(1 for ch in text if "가" <= ch <= "힣")
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return "en" if latin > 2 * hangul and latin >= 3 else "ko"
+    starts_english = bool(re.match(r"^\s*[A-Za-z]+\s+[A-Za-z]+", text))
+    return "en" if latin >= 3 and (latin > 2 * hangul or (starts_english and 2 * latin >= hangul)) else "ko"
 
 
 def years_in(text: str) -> tuple[int, ...]:
@@ -166,10 +168,10 @@ def focus_of(question: str) -> tuple[str, ...]:
         else:
             words.append([t])
         prev_end = t.start + t.len
-    def predicate(w: list) -> bool:  # noqa: ANN001
+    def predicate(w: list) -> bool:
         return any(t.tag in ("XSV", "XSA") or (t.tag.startswith("V") and t.tag != "VCP") for t in w)
 
-    def nouns_of(w: list) -> list[str]:  # noqa: ANN001
+    def nouns_of(w: list) -> list[str]:
         if predicate(w):
             return []  # "시작됐나요": a verb made of a noun is what is done, not what is asked
         return [t.form for t in w if t.tag.startswith(("NN", "XR", "SL", "XSN")) and t.tag != "NNB"
@@ -240,6 +242,9 @@ def question_types(text: str, lang: str) -> list[str]:
                 positions.append(m.start())
         if positions and qtype not in (q for _, q in found):
             found.append((min(positions), qtype))
+    positions = dict((q, pos) for pos, q in found)
+    if "count" in positions and positions.get("when") == positions["count"]:
+        found = [(pos, q) for pos, q in found if q != "count"]  # "몇 시에" asks when, not how many
     types = [q for _, q in sorted(found)]
     if "phone" in types and "who" in types and types.index("who") < types.index("phone"):
         if not re.search(r"(?:과장|팀장|주무관|담당자?|이름|누구)\s*(?:과|와|이랑|랑|및|하고)\s", t):
@@ -247,9 +252,7 @@ def question_types(text: str, lang: str) -> list[str]:
     return types or ["what"]
 
 
-_KO_TYPES_ALL: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("phone", ("전화", "연락처", "내선", "번호")),
-) + _KO_TYPES
+_KO_TYPES_ALL: tuple[tuple[str, tuple[str, ...]], ...] = (("phone", ("전화", "연락처", "내선", "번호")), *_KO_TYPES)
 _VAGUE = frozenset("곳 것 거 분 쪽 때 데 수 점 중 뭐 대비 이상 이하 기준 경우 관련 예정".split())
 _ASKING = ("언제", "누구", "누가", "어디", "얼마", "몇", "무엇", "뭐", "어떤", "어떻게", "왜", "무슨", "어느")
 _DEMONSTRATIVE = ("그 ", "그때", "거기", "같은", "해당", "그곳")
@@ -329,7 +332,7 @@ def _nouns(text: str) -> list[tuple[str, int, int]]:
         if t.tag.startswith(("NN", "SN", "SL", "XR")):
             end = t.start + t.len
             if out and out[-1][2] == t.start:
-                w, s, _ = out[-1]
+                _w, s, _ = out[-1]
                 out[-1] = (text[s:end], s, end)
             else:
                 out.append((text[t.start : end], t.start, end))
@@ -357,7 +360,7 @@ def resolve_followup(question: str, previous: str) -> str:
     if language(q) == "en":
         rest = re.sub(r"(?i)\b(and|what|about|how|in|the|of|for|then)\b|[?.!,]|(19|20)\d{2}", " ", q).strip()
         return " ".join(f"{out} {rest}".split()) if rest else out
-    q_nouns = [n for n in _nouns(q) if n[0] not in used and n[0] not in _QUESTION_WORDS]
+    q_nouns = [n for n in _nouns(q) if n[0] not in used and n[0] not in _ASKING]
     prev_nouns = _nouns(out)
     new_ents = entities_in(q)
     leftover: list[str] = []

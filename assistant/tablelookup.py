@@ -133,7 +133,7 @@ def _lookup_table(
     row_years = [set(years_in_text(" ".join(r[j].text for j in label_cols if j < len(r)))) for r in table.rows]
     table_years = header_years | set().union(*row_years) | ctx_years
     own_title = _terms(table.title)
-    focus_cov = (lambda ts: scorer.focus_coverage(focus, ts | own_title)) if focus else (lambda ts: 0.0)  # noqa: E731
+    focus_cov = (lambda ts: scorer.focus_coverage(focus, ts | own_title)) if focus else (lambda ts: 0.0)
 
     def year_of(years: set[int]) -> float:
         if not years and len(scorer.q.years) >= 2 and set(scorer.q.years) <= header_years:
@@ -270,7 +270,7 @@ def _list_by_header(
     label_cols: set[int],
     scorer: EvidenceScorer,
     title_terms: set[str],
-    focus_cov,  # noqa: ANN001 - a callable
+    focus_cov,
     year: float,
     retrieval: float,
     wants_list: bool,

@@ -23,7 +23,7 @@ _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _LIST_MARK = re.compile(
     r"^(?:[-–○●◦❍▸▹‣‧•·▪◆◇■※*→]|\d{1,2}[.)](?=\s)|\(\d{1,2}\)|[①-⑳]|[가-하][.)](?=\s))\s*"
 )
-_TERMINAL = tuple(".!?。…:;") + ("다", "임", "음", "함", "됨", "요")
+_TERMINAL = (*tuple(".!?。…:;"), "다", "임", "음", "함", "됨", "요")
 _RECORD_HEAD = frozenset({"연번", "번호", "순번", "No", "NO", "no"})
 _SEPARATOR = re.compile(r"^[\s\-|:=]+$")
 _PAGE_NO = re.compile(r"^\s*[-–]\s*\d{1,4}\s*[-–]\s*$")
@@ -204,7 +204,7 @@ class TextParser:
         i, n = 0, len(self.lines)
         while i < n:
             line = self.lines[i]
-            if line.blank or _SEPARATOR.match(line.raw) and "-" in line.raw and len(line.stripped) > 2 or _PAGE_NO.match(line.raw):
+            if line.blank or (_SEPARATOR.match(line.raw) and "-" in line.raw and len(line.stripped) > 2) or _PAGE_NO.match(line.raw):
                 i += 1
                 continue
             if i == self.title_line:
@@ -478,7 +478,7 @@ class TextParser:
             groups[-1].append(t)
         if len(groups) > len(middle_cols) and middle_cols:
             keep = len(middle_cols) - 1
-            groups = groups[:keep] + [[t for g in groups[keep:] for t in g]]
+            groups = [*groups[:keep], [t for g in groups[keep:] for t in g]]
         # fewer groups than columns: the leading columns are merged cells from above
         offset = len(middle_cols) - len(groups)
         for g, col in zip(groups, middle_cols[offset:], strict=False):

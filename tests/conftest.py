@@ -7,22 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
-DISTRACTORS = ROOT / "eval" / "distractors"
-QUESTIONS = ROOT / "eval" / "questions"
+from corpus_paths import CORPUS, DISTRACTORS, DOC
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-DOC = {
-    "budget": "000_33470acb73f39a7c.txt",
-    "press": "001_d86cdf688576ea86.txt",
-    "balance": "002_2d3e316fee31a065.txt",
-    "performance": "003_7db7dd7cdc47c19d.txt",
-    "meeting": "004_84aef13ff2facef5.txt",
-}
 
 
 @pytest.fixture(scope="session")

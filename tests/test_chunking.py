@@ -1,3 +1,5 @@
+import itertools
+
 from assistant.chunking import Chunker, approx_tokens
 
 
@@ -29,7 +31,7 @@ def test_long_list_cells_are_split_with_the_row_label(parsed):
 
 def test_overlap_carries_the_last_sentence(parsed):
     chunks = [c for c in Chunker(approx_tokens, max_tokens=80, overlap_tokens=40).chunk(parsed["press"]) if c.kind == "text"]
-    same = [(a, b) for a, b in zip(chunks, chunks[1:], strict=False) if a.section == b.section]
+    same = [(a, b) for a, b in itertools.pairwise(chunks) if a.section == b.section]
     assert same, "expected a section split into several chunks"
     a, b = same[0]
     last = a.text[a.sentences[-1][0] : a.sentences[-1][1]]

@@ -9,10 +9,10 @@ import textwrap
 import time
 
 import pytest
+from corpus_paths import DOC, ROOT
 
 from assistant.indexdir import IndexFolder, IndexFolderError, ModelMismatch, SearchIndex
 from assistant.indexer import Indexer
-from conftest import DOC, ROOT
 
 
 def test_corpus_index_consistent(corpus_index):

@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import DOC
+from corpus_paths import DOC
 
 
 def table_by_title(doc, fragment):

@@ -2,9 +2,11 @@
 features the assistant reports, measured on the question sets.
 
 Answerable questions answered correctly are positives; unanswerable questions and wrong
-answers are negatives. The threshold is chosen by leave-one-out cross-validation: the
-lowest one at which every unanswerable question abstains, unless that costs more correct
-answers than ``max_loss`` allows, in which case the best trade-off is kept and reported.
+answers are negatives. The threshold is chosen on leave-one-out probabilities by a stated
+utility: each correct answer kept scores +1 and each answer given where it should not be
+(a wrong answer, or any answer to an unanswerable question) scores ``-wrong_cost``, so a
+confident wrong answer costs more than an honest "not found". Ties go to the higher
+threshold (the more cautious one).
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from ..answer import Assistant, AnswerSettings, Calibration
+from ..answer import Assistant, Calibration
 from .metrics import answer_contains
 from .questions import Item
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("cover", "core", "own", "gap_year", "gap_typed", "gap_entity", "gap_measure", "gap_list", "missing_rare")
+FEATURES = ("cover", "core", "own", "gap_year", "gap_typed", "gap_entity", "gap_measure", "gap_list", "gap_spec", "missing_rare")
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.3, negative_weight: float = 2.0, iterations: int = 4000) -> tuple[np.ndarray, float]:
@@ -62,7 +64,8 @@ def collect(items: list[Item], assistant: Assistant) -> list[dict[str, Any]]:
     return rows
 
 
-def calibrate(items: list[Item], assistant: Assistant, max_loss: float = 0.02, negative_weight: float = 2.0) -> dict[str, Any]:
+def calibrate(items: list[Item], assistant: Assistant, wrong_cost: float = 2.0, negative_weight: float = 2.0) -> dict[str, Any]:
+    """Fit the abstention model on ``items`` and choose its threshold (see the module doc)."""
     rows = collect(items, assistant)
     x = np.array([[r["features"][k] for k in FEATURES] for r in rows])
     y = np.array([r["label"] for r in rows], dtype=float)
@@ -75,29 +78,29 @@ def calibrate(items: list[Item], assistant: Assistant, max_loss: float = 0.02, n
         wi, bi = fit_logistic(x[mask], y[mask], negative_weight=negative_weight, iterations=2000)
         loo[i] = 1.0 / (1.0 + np.exp(-(x[i] @ wi + bi)))
     correct = [i for i, k in enumerate(kinds) if k == "correct"]
+    wrong = [i for i, k in enumerate(kinds) if k == "wrong"]
     unanswerable = [i for i, k in enumerate(kinds) if k == "unanswerable"]
-    answerable = sum(1 for k in kinds if k != "unanswerable")
+    answerable = len(correct) + len(wrong)
     table = []
     for thr in np.round(np.arange(0.05, 0.96, 0.05), 2):
         kept = sum(1 for i in correct if loo[i] >= thr)
+        wrong_kept = sum(1 for i in wrong if loo[i] >= thr)
         abst = sum(1 for i in unanswerable if loo[i] < thr)
-        table.append({"threshold": float(thr), "answer_accuracy": kept / max(answerable, 1), "abstain_recall": abst / max(len(unanswerable), 1)})
-    best_acc = max(t["answer_accuracy"] for t in table)
-    full = [t for t in table if t["abstain_recall"] >= 1.0 and t["answer_accuracy"] >= best_acc - max_loss]
-    if full:
-        chosen = full[0]
-    else:  # the best trade-off: most abstentions within the allowed loss of answers
-        within = [t for t in table if t["answer_accuracy"] >= best_acc - max_loss]
-        chosen = max(within, key=lambda t: (t["abstain_recall"], -t["threshold"]))
+        utility = kept - wrong_cost * (wrong_kept + len(unanswerable) - abst)
+        table.append({"threshold": float(thr), "answer_accuracy": kept / max(answerable, 1),
+                      "wrong_answers": wrong_kept, "abstain_recall": abst / max(len(unanswerable), 1),
+                      "utility": float(utility)})
+    chosen = max(table, key=lambda t: (t["utility"], t["threshold"]))
     return {
         "features": list(FEATURES),
         "weights": {k: round(float(v), 4) for k, v in zip(FEATURES, w, strict=True)},
         "bias": round(float(b), 4),
         "threshold": chosen["threshold"],
         "negative_weight": negative_weight,
+        "wrong_cost": wrong_cost,
         "cross_validated": chosen,
         "thresholds": table,
-        "samples": {"correct": len(correct), "wrong": sum(1 for k in kinds if k == "wrong"), "unanswerable": len(unanswerable)},
+        "samples": {"correct": len(correct), "wrong": len(wrong), "unanswerable": len(unanswerable)},
     }
 
 

