@@ -41,7 +41,7 @@ eval: install
 	$(VENV)/bin/assistant eval eval/questions/*.jsonl --report eval/reports/latest --floor eval/floor.json
 
 bench: install
-	$(VENV)/bin/assistant bench --json eval/bench/results.json
+	$(VENV)/bin/assistant bench --json eval/bench/results.json --markdown eval/bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) index/main index/eval index/cache

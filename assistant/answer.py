@@ -174,6 +174,7 @@ class Assistant:
         self.calibration = calibration or load_calibration()
         self.generator = generator
         self._lock = threading.RLock()
+        self._evidence = threading.local()  # the last answer's evidence, per thread (for explain())
         self._tables: OrderedDict[tuple[str, int], Table | None] = OrderedDict()
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._doc_vocab: OrderedDict[str, set[str]] = OrderedDict()
@@ -190,8 +191,7 @@ class Assistant:
         emb = create_embedder(cfg.embedder.backend, cfg.embedder.model, cfg.embedder.device, cfg.embedder.query_prefix, cfg.embedder.passage_prefix)
         r = cfg.retrieval
         a = cfg.answer
-        settings = IndexSettings(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, cfg.index.hnsw_threshold, cfg.index.hnsw_m,
-                                 cfg.index.ef_construction, cfg.index.ef_search, cfg.embedder.batch_size)
+        settings = IndexSettings.from_config(cfg)
         corpus = tuple(cfg.paths.corpus) if index_dir in (None, cfg.paths.index) else tuple(cfg.paths.eval_corpus)
         return cls(
             index_dir or cfg.paths.index,
@@ -395,9 +395,9 @@ class Assistant:
     def explain(self, question: str, history: Sequence[Any] | None = None, filters: Filters | None = None) -> dict[str, Any]:
         """The answer with the evidence it was chosen from: the best sentences and table
         matches with their scores and features (for checking the assistant, not for speed)."""
-        with self._lock:
-            answer = self.ask(question, history, filters)
-            units, matches = getattr(self, "_last_evidence", ([], []))
+        self._evidence.last = ([], [])
+        answer = self.ask(question, history, filters)
+        units, matches = self._evidence.last
         return {
             "answer": answer.to_dict(),
             "sentences": [
@@ -451,7 +451,7 @@ class Assistant:
                 candidates.append((h, table, set(content_terms(" ".join((h.chunk.title, *h.chunk.heading_path))))))
         total = any(w in a.text for w in ("총 ", "총액", "합계", "전체", "모두 합"))
         matches = lookup_all(candidates, scorer, qtypes, wants_list, best_hit, focus, total, cover_of) if candidates else []
-        self._last_evidence = (units[:8], matches[:5])  # for explain()
+        self._evidence.last = (units[:8], matches[:5])  # for explain(), in this thread only
         tmatch = matches[0] if matches else None
         unit = units[0] if units else None
         typed_q = any(t in TYPE_PATTERNS or t == "who" for t in qtypes)

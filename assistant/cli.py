@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -52,15 +53,7 @@ def _embedder(cfg: Config):
 def _settings(cfg: Config):
     from .indexer import IndexSettings
 
-    return IndexSettings(
-        max_tokens=cfg.chunking.max_tokens,
-        overlap_tokens=cfg.chunking.overlap_tokens,
-        hnsw_threshold=cfg.index.hnsw_threshold,
-        hnsw_m=cfg.index.hnsw_m,
-        ef_construction=cfg.index.ef_construction,
-        ef_search=cfg.index.ef_search,
-        batch_size=cfg.embedder.batch_size,
-    )
+    return IndexSettings.from_config(cfg)
 
 
 def build_index(cfg: Config, corpus: Sequence[str], index_dir: str, rebuild: bool = False, quiet: bool = False):
@@ -229,6 +222,9 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
 
     lock = threading.Lock()
     cached: dict[str, Any] = {}
+    # reports of web evaluations live as long as the server; only the latest few are kept
+    reports = tempfile.TemporaryDirectory(prefix="assistant-eval-")
+    keep_reports = 10
 
     def evaluate(path: str, progress: Any = None) -> dict[str, Any]:
         """Run one uploaded question set (JSONL or CSV) like ``assistant eval --report``; ``progress(done, total, message)``."""
@@ -252,7 +248,9 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
             elif not summary.up_to_date:
                 cached["assistant"].reload()
             result = run_eval(items, cached["assistant"], progress=progress)
-        folder = Path(tempfile.mkdtemp(prefix="assistant-eval-"))
+        folder = Path(tempfile.mkdtemp(dir=reports.name))
+        for old in sorted(Path(reports.name).iterdir(), key=lambda p: p.stat().st_mtime)[:-keep_reports]:
+            shutil.rmtree(old, ignore_errors=True)
         report = write_report(result, folder, title=f"Evaluation report: {source.name}", command=f"web upload: {source.name}")
         return {
             "summary_markdown": summary_table(result),
@@ -338,7 +336,11 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="measure indexing and query speed, memory and approximate search")
     sp.add_argument("--sizes", default="1000,10000,100000")
     sp.add_argument("--json", help="write the figures as JSON here")
-    sp.add_argument("--queries", type=int, default=200)
+    sp.add_argument("--markdown", help="write the printed tables as Markdown here, with the command that made them")
+    sp.add_argument("--queries", type=int, default=200, help="at most this many questions from the question sets")
+    sp.add_argument("--questions-dir", default="eval/questions", help="question sets (*.jsonl) used as queries")
+    sp.add_argument("--workdir", help="keep the built indexes here (default: a temporary folder, removed at the end)")
+    sp.add_argument("--keep", action="store_true", help="do not delete the synthetic indexes")
     sp.set_defaults(func=cmd_bench)
     return p
 

@@ -45,7 +45,9 @@ class ChunkConfig:
 
 @dataclass
 class IndexConfig:
-    hnsw_threshold: int = 50_000  # exact search below this many chunks, HNSW above
+    approximate: str = "ivf"  # the approximate index used from approx_threshold chunks on: "ivf" or "hnsw"
+    approx_threshold: int = 50_000  # exact search below this many chunks
+    ivf_nprobe: int = 32
     hnsw_m: int = 32
     ef_construction: int = 120
     ef_search: int = 128

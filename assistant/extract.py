@@ -38,6 +38,8 @@ PLACE = re.compile(
     r"|[가-힣]{1,10}(?:시청|구청|청사|도청)(?:\s*\d+층)?"
     r"|구청\s*내\s*[^,()]{1,20}?회의실"
 )
+# a value written after a place label ("장소: 노들섬 잔디마당") is a place whatever its words
+LABELLED_PLACE = re.compile(r"(?:개최\s*)?(?:장\s*소|위\s*치|행사장|개최지)\s*[:：]\s*([^\n,;()]{2,40})")
 _SURNAMES = set(
     "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진지엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은봉사부가복태목형피두감음빈동온호경"
 )
@@ -55,7 +57,7 @@ TYPE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "count": (COUNT,),
     "amount": (AMOUNT,),
     "phone": (PHONE,),
-    "where": (PLACE,),
+    "where": (LABELLED_PLACE, PLACE),
 }
 
 
@@ -73,7 +75,7 @@ def type_spans(text: str, qtype: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for p in pats:
         for m in p.finditer(text):
-            a, b = m.start(), m.end()
+            a, b = m.span(1) if p is LABELLED_PLACE else m.span()
             while a < b and text[a].isspace():
                 a += 1
             if b > a and not any(a < e and s < b for s, e in spans):

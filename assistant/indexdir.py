@@ -184,7 +184,7 @@ class SearchIndex:
         manifest = Manifest.load(path)
         store = Store(path / "store.sqlite", readonly=True)
         bm25 = BM25Index.load(path)
-        dense = DenseIndex.load(path, manifest.dense["kind"], manifest.dense.get("deleted", ()), manifest.dense.get("ef_search", 128))
+        dense = DenseIndex.load(path, manifest.dense)
         index = cls(path, manifest, store, bm25, dense)
         if check:
             index.check()

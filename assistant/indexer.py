@@ -9,16 +9,17 @@ the end (see :mod:`assistant.indexdir`).
 from __future__ import annotations
 
 import logging
-import sqlite3
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .chunking import CHUNKER_VERSION, Chunker
-from .dense import DenseIndex
+from .dense import DenseIndex, DenseSettings, ivf_lists
 from .embedcache import EmbeddingCache
 from .embeddings import Embedder, text_hash
 from .indexdir import IndexFolder, Manifest, SearchIndex
@@ -62,11 +63,15 @@ class BuildSummary:
 class IndexSettings:
     max_tokens: int = 320
     overlap_tokens: int = 64
-    hnsw_threshold: int = 50_000
-    hnsw_m: int = 32
-    ef_construction: int = 120
-    ef_search: int = 128
+    dense: DenseSettings = field(default_factory=DenseSettings)
     batch_size: int = 16
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> IndexSettings:
+        """From a :class:`~assistant.config.Config`."""
+        ix = cfg.index
+        dense = DenseSettings(ix.approximate, ix.approx_threshold, ix.ivf_nprobe, ix.hnsw_m, ix.ef_construction, ix.ef_search)
+        return cls(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, dense, cfg.embedder.batch_size)
 
 
 @dataclass
@@ -113,7 +118,8 @@ class Indexer:
         self.settings = settings or IndexSettings()
         self.chunker = Chunker(embedder.count_tokens, self.settings.max_tokens, self.settings.overlap_tokens)
 
-    def _fingerprint(self) -> tuple[dict, dict]:
+    def fingerprint(self) -> tuple[dict, dict]:
+        """The model and chunking settings recorded in the manifest (a change means a full rebuild)."""
         model = {"backend": self.embedder.backend, "name": self.embedder.name, "key": self.embedder.key, "dim": self.embedder.dim}
         chunking = {"max_tokens": self.settings.max_tokens, "overlap_tokens": self.settings.overlap_tokens, "version": CHUNKER_VERSION}
         return model, chunking
@@ -126,7 +132,7 @@ class Indexer:
             manifest = Manifest.load(path)
         except Exception as exc:  # an unreadable manifest means a full rebuild, not a failure
             return None, None, f"previous index unreadable ({exc})"
-        model, chunking = self._fingerprint()
+        model, chunking = self.fingerprint()
         if manifest.model.get("key") != model["key"] or manifest.model.get("dim") != model["dim"]:
             return None, None, f"model changed ({manifest.model.get('key')} → {model['key']})"
         if manifest.parser_version != PARSER_VERSION:
@@ -168,8 +174,6 @@ class Indexer:
             try:
                 manifest = self._write_generation(tmp, prev_path, prev, sources, summary, progress)
             except BaseException:
-                import shutil
-
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             final = self.folder.commit(tmp)
@@ -192,15 +196,10 @@ class Indexer:
         summary: BuildSummary,
         progress: Progress | None,
     ) -> Manifest:
-        model, chunking = self._fingerprint()
+        model, chunking = self.fingerprint()
         db = tmp / "store.sqlite"
-        if prev_path is not None:
-            src = sqlite3.connect(f"file:{prev_path / 'store.sqlite'}?mode=ro", uri=True)
-            dst = sqlite3.connect(db)
-            with dst:
-                src.backup(dst)
-            src.close()
-            dst.close()
+        if prev_path is not None:  # committed generations are never written again: a file copy is safe
+            shutil.copyfile(prev_path / "store.sqlite", db)
         store = Store(db)
         dropped = store.delete_documents(summary.removed + summary.changed) if prev is not None else []
         docs_meta = {k: v for k, v in (prev.documents if prev else {}).items() if k not in summary.removed and k not in summary.changed}
@@ -239,9 +238,11 @@ class Indexer:
         vectors = self._vectors(keys, texts, summary, progress)
 
         offset = 0
+        new_terms: list[tuple[int, list[str]]] = []
         for doc, chunks in parsed:
             n = len(chunks)
-            terms = [content_terms(c.index_text) for c in chunks]
+            terms = [content_terms(c.index_text, cache=False) for c in chunks]
+            new_terms += [(c.id, t) for c, t in zip(chunks, terms, strict=True)]
             store.add_document(doc, chunks, terms, keys[offset : offset + n])
             offset += n
             docs_meta[doc.id] = {"sha256": doc.sha256, "path": doc.path, "chunks": n, "title": doc.title}
@@ -251,7 +252,7 @@ class Indexer:
         dense.save(tmp)
         if progress:
             progress("bm25", 0, 1)
-        bm25 = BM25Index.build(store.iter_terms())
+        bm25 = self._bm25(prev_path, dropped, new_terms, store)
         bm25.save(tmp)
         counts = store.counts()
         store.close()
@@ -259,8 +260,7 @@ class Indexer:
             parser_version=PARSER_VERSION,
             model=model,
             chunking=chunking,
-            dense={"kind": dense.kind, "m": self.settings.hnsw_m, "ef_construction": self.settings.ef_construction,
-                   "ef_search": self.settings.ef_search, "deleted": dense.deleted.tolist()},
+            dense=dense.info(),
             bm25={"k1": bm25.k1, "b": bm25.b, "terms": len(bm25.vocab)},
             next_chunk_id=next_id,
             n_chunks=counts["chunks"],
@@ -275,6 +275,18 @@ class Indexer:
         # verify before swapping in
         SearchIndex.open(tmp).close()
         return manifest
+
+    @staticmethod
+    def _bm25(prev_path: Path | None, dropped: list[int], new_terms: list[tuple[int, list[str]]], store: Store) -> BM25Index:
+        """The previous BM25 index updated with the changed chunks, or one built from the store."""
+        if prev_path is not None:
+            try:
+                old = BM25Index.load(prev_path, counts=True)
+                if old.counts is not None:
+                    return old.updated(dropped, new_terms)
+            except (OSError, ValueError) as exc:
+                log.warning("rebuilding BM25 from the store: %s", exc)
+        return BM25Index.build(store.iter_terms())
 
     def _vectors(self, keys: list[bytes], texts: list[str], summary: BuildSummary, progress: Progress | None) -> np.ndarray:
         dim = self.embedder.dim
@@ -318,18 +330,20 @@ class Indexer:
         new_chunks: list[Chunk],
         new_vectors: np.ndarray,
     ) -> DenseIndex:
-        s = self.settings
+        s = self.settings.dense
         total = store.counts()["chunks"]
-        kind = "hnsw" if total >= s.hnsw_threshold else "flat"
+        kind = s.kind_for(total)
         new_ids = np.asarray([c.id for c in new_chunks], dtype=np.int64)
         if prev_path is not None and prev is not None and prev.dense.get("kind") == kind:
-            dense = DenseIndex.load(prev_path, kind, prev.dense.get("deleted", ()), s.ef_search)
+            dense = DenseIndex.load(prev_path, prev.dense, s)
             dense.remove(dropped)
-            if dense.tombstone_ratio <= 0.25:
+            # an IVF index keeps the lists it was trained with: retrain once it has grown 4x past them
+            outgrown = kind == "ivf" and ivf_lists(total) > 2 * int(prev.dense.get("nlist", 1))
+            if dense.tombstone_ratio <= 0.25 and not outgrown:
                 dense.add(new_ids, new_vectors)
                 return dense
         # full rebuild from the cache (new index, kind change, or too many tombstones)
-        dense = DenseIndex.create(self.embedder.dim, kind, s.hnsw_m, s.ef_construction, s.ef_search)
+        dense = DenseIndex.create(self.embedder.dim, kind, s, expected=total)
         rows = store.chunk_hashes()
         ids = np.asarray([r[0] for r in rows], dtype=np.int64)
         cache = EmbeddingCache(self.cache_path)

@@ -14,25 +14,29 @@ import numpy as np
 from scipy import sparse
 
 
-def bm25_weights(
-    rows: Sequence[Sequence[int]], n_terms: int, k1: float = 1.2, b: float = 0.75
-) -> sparse.csc_matrix:
-    """BM25 weight matrix (documents × terms) from term-id lists (Lucene's idf, always positive)."""
+def term_counts(rows: Sequence[Sequence[int]], n_terms: int) -> sparse.csr_matrix:
+    """Term-frequency matrix (documents × terms) from term-id lists; repeats are summed."""
     n_docs = len(rows)
-    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n_docs)
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    indices = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(indptr[-1]))
-    tf = sparse.csr_matrix((np.ones_like(indices, dtype=np.float32), indices, indptr), shape=(n_docs, n_terms))
+    np.cumsum(np.fromiter((len(r) for r in rows), dtype=np.int64, count=n_docs), out=indptr[1:])
+    indices = np.fromiter((t for r in rows for t in r), dtype=np.int32, count=int(indptr[-1]))
+    tf = sparse.csr_matrix((np.ones(indices.size, dtype=np.float32), indices, indptr), shape=(n_docs, n_terms))
     tf.sum_duplicates()
+    return tf
+
+
+def bm25_weights(tf: sparse.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sparse.csc_matrix:
+    """BM25 weight matrix (documents × terms) from term counts (Lucene's idf, always positive)."""
+    n_docs, n_terms = tf.shape
+    lengths = np.asarray(tf.sum(axis=1)).ravel().astype(np.float64)
     df = np.bincount(tf.indices, minlength=n_terms).astype(np.float64)
     idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
     avgdl = float(lengths.mean()) if n_docs else 1.0
     doc_of = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
     norm = k1 * (1.0 - b + b * lengths[doc_of] / max(avgdl, 1e-9))
     tfv = tf.data.astype(np.float64)
-    tf.data = (tfv * (k1 + 1.0) / (tfv + norm) * idf[tf.indices]).astype(np.float32)
-    return tf.tocsc()
+    w = sparse.csr_matrix(((tfv * (k1 + 1.0) / (tfv + norm) * idf[tf.indices]).astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
+    return w.tocsc()
 
 
 def bm25_scores(weights: sparse.csc_matrix, term_ids: Sequence[int]) -> np.ndarray:
@@ -59,14 +63,21 @@ def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[n
 
 
 class BM25Index:
-    """BM25 over chunk ids; rows are in ascending chunk-id order."""
+    """BM25 over chunk ids; rows are in ascending chunk-id order.
 
-    def __init__(self, ids: np.ndarray, vocab: dict[str, int], weights: sparse.csc_matrix, k1: float, b: float):
+    The raw term counts are kept beside the weights (``bm25_counts.npz``) so that an update
+    only analyses the changed chunks: rows are dropped and appended and the weights are
+    recomputed with array operations, never by re-reading every chunk's terms.
+    """
+
+    def __init__(self, ids: np.ndarray, vocab: dict[str, int], weights: sparse.csc_matrix, k1: float, b: float,
+                 counts: sparse.csr_matrix | None = None):
         self.ids = ids
         self.vocab = vocab
         self.weights = weights
         self.k1 = k1
         self.b = b
+        self.counts = counts
 
     @classmethod
     def build(cls, docs: Iterable[tuple[int, list[str]]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
@@ -76,8 +87,25 @@ class BM25Index:
         for cid, terms in docs:
             ids.append(cid)
             rows.append([vocab.setdefault(t, len(vocab)) for t in terms])
-        weights = bm25_weights(rows, max(len(vocab), 1), k1, b)
-        return cls(np.asarray(ids, dtype=np.int64), vocab, weights, k1, b)
+        counts = term_counts(rows, max(len(vocab), 1))
+        return cls(np.asarray(ids, dtype=np.int64), vocab, bm25_weights(counts, k1, b), k1, b, counts)
+
+    def updated(self, removed: Iterable[int], added: Sequence[tuple[int, list[str]]]) -> BM25Index:
+        """A new index without the ``removed`` chunk ids and with the ``added`` chunks
+        (whose ids must be larger than every kept id). Needs the counts (see :meth:`load`)."""
+        if self.counts is None:
+            raise ValueError("this BM25 index was loaded without its term counts")
+        keep = ~np.isin(self.ids, np.fromiter(removed, dtype=np.int64))
+        vocab = dict(self.vocab)
+        rows = [[vocab.setdefault(t, len(vocab)) for t in terms] for _, terms in added]
+        ids = np.concatenate([self.ids[keep], np.asarray([cid for cid, _ in added], dtype=np.int64)])
+        if ids.size > 1 and np.any(np.diff(ids) <= 0):
+            raise ValueError("added chunk ids must come after the kept ones")
+        n_terms = max(len(vocab), 1)
+        old = self.counts[np.flatnonzero(keep)]
+        old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], n_terms))
+        counts = sparse.vstack([old, term_counts(rows, n_terms)], format="csr")
+        return BM25Index(ids, vocab, bm25_weights(counts, self.k1, self.b), self.k1, self.b, counts)
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -106,14 +134,22 @@ class BM25Index:
             shape=np.asarray(self.weights.shape),
             params=np.asarray([self.k1, self.b]),
         )
+        if self.counts is not None:
+            c = self.counts
+            np.savez(folder / "bm25_counts.npz", data=c.data.astype(np.uint16), indices=c.indices, indptr=c.indptr, shape=np.asarray(c.shape))
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
         (folder / "bm25_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
+    def load(cls, folder: Path, counts: bool = False) -> BM25Index:
+        """Load for searching; ``counts=True`` also loads the term counts (for :meth:`updated`)."""
         z = np.load(folder / "bm25.npz")
         shape = tuple(int(x) for x in z["shape"])
         weights = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
         vocab_list = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
         k1, b = (float(x) for x in z["params"])
-        return cls(z["ids"].astype(np.int64), {t: i for i, t in enumerate(vocab_list)}, weights, k1, b)
+        tf = None
+        if counts and (folder / "bm25_counts.npz").exists():
+            c = np.load(folder / "bm25_counts.npz")
+            tf = sparse.csr_matrix((c["data"].astype(np.float32), c["indices"], c["indptr"]), shape=tuple(int(x) for x in c["shape"]))
+        return cls(z["ids"].astype(np.int64), {t: i for i, t in enumerate(vocab_list)}, weights, k1, b, tf)

@@ -47,7 +47,9 @@ def get_kiwi() -> Kiwi:
                 except ImportError as exc:  # pragma: no cover - a hard dependency
                     raise ImportError("kiwipiepy is required: pip install kiwipiepy") from exc
                 log.debug("loading Kiwi")
-                _kiwi = Kiwi()
+                # the typo and multi-word dictionaries change nothing measurable on our documents
+                # (0 of 6,220 distinct tokens) but cost ~1.5 s at start and ~20% of throughput
+                _kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False)
     return _kiwi
 
 
@@ -74,11 +76,16 @@ def _norm_number(form: str) -> str:
     return form.replace(",", "") if _NUM.match(form) else form
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, cache: bool = True) -> list[str]:
     """Content terms for BM25: content morphemes, lower-cased foreign words, plain numbers.
 
-    Two-digit years written ``'19`` or ``19년`` also yield ``2019``.
+    Two-digit years written ``'19`` or ``19년`` also yield ``2019``. Bulk indexing passes
+    ``cache=False``: each chunk is analysed once there, and caching would only hold memory.
     """
+    return list(_cached_terms(text) if cache else _terms(text))
+
+
+def _terms(text: str) -> tuple[str, ...]:
     out: list[str] = []
     tokens = get_kiwi().tokenize(text)
     for i, t in enumerate(tokens):
@@ -107,7 +114,11 @@ def terms(text: str) -> list[str]:
         elif tag in ("NNG", "NNP") and len(form) >= 4:
             out.extend(decompound(form))
         out.append(form)
-    return out
+    return tuple(out)
+
+
+# answering re-reads the same sentences and cells across questions: analyse each text once
+_cached_terms = lru_cache(maxsize=100_000)(_terms)
 
 
 @lru_cache(maxsize=65536)

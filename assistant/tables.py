@@ -100,6 +100,19 @@ def _is_header_row(row: Sequence[GridCell], first: bool) -> bool:
     return not row[0].text or _norm(row[0].text) in HEADER_WORDS
 
 
+#: Row labels that name a property of the things in the columns (``일시``, ``장소`` of each 분과).
+ATTRIBUTE_LABELS = ("일시", "일자", "시간", "장소", "참석자", "참여자", "참석인원", "대상")
+
+
+def _attribute_rows(rows: Sequence[Sequence[GridCell]]) -> bool:
+    """A one-header grid laid out sideways: most data rows are labelled with an attribute
+    (일시, 장소, 참석자 …) and no header cell is one (the columns are the things described)."""
+    labels = [_norm(r[0].text) for r in rows[1:] if r and r[0].text]
+    hits = sum(1 for t in labels if t.startswith(ATTRIBUTE_LABELS))
+    heads = [_norm(c.text) for c in rows[0][1:] if c.text]
+    return len(labels) >= 2 and 2 * hits > len(labels) and not any(h.startswith(ATTRIBUTE_LABELS) or h in HEADER_WORDS for h in heads)
+
+
 def _column_labels(header: Sequence[Sequence[GridCell]], width: int) -> list[str]:
     """Flatten header rows: an upper cell spans the empty cells to its right when the row
     below subdivides it (both positions are filled below)."""
@@ -150,6 +163,8 @@ def build_table(
             n_header = 1
             while n_header < len(rows) - 1 and _is_header_row(rows[n_header], first=False):
                 n_header += 1
+            if n_header == 1 and _attribute_rows(rows):
+                layout = "transposed"
         else:
             layout = "keyvalue"
     elif layout in ("grid", "transposed"):

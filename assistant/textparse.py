@@ -17,7 +17,7 @@ from .cleaning import TextBuilder, clean_span, collapse_letter_spacing, glue_tra
 from .records import Block, OffsetMap, Section, Table
 from .tables import GridCell, build_table, parse_unit_line
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _LIST_MARK = re.compile(
@@ -167,10 +167,20 @@ def _final_ending(word: str) -> bool:
 class TextParser:
     """Line-oriented parser for one text export. Use :func:`parse_text`."""
 
-    def __init__(self, source: str, title_line: int | None = None, glue_scorer: Callable[[str, str], bool] | None = None):
+    def __init__(
+        self,
+        source: str,
+        title_line: int | None = None,
+        glue_scorer: Callable[[str, str], bool] | None = None,
+        paragraph_starts: frozenset[int] | None = None,
+    ):
         self.src = source
         self.lines = split_lines(source)
         self.title_line = title_line
+        # offsets where the source format says a paragraph starts (office documents): a line
+        # starting there never continues the block above it; any other line does, unless it
+        # is a table line, a list item or a heading
+        self.starts = paragraph_starts
         self.glue = glue_scorer or _kiwi_glue
         self.out = ParsedText()
         self.stack: list[tuple[int, str]] = []  # (level, heading text)
@@ -264,6 +274,8 @@ class TextParser:
         if k is None:
             return False
         nxt = self.lines[k]
+        if self.starts is not None and nxt.start not in self.starts:
+            return False  # the next line is the rest of this paragraph
         return (
             _is_list_item(nxt)
             or _is_table_line(nxt)
@@ -274,6 +286,8 @@ class TextParser:
     # -- paragraphs and list items ----------------------------------------------------
     def _continues(self, last: Line, k: int, list_item: bool) -> bool:
         nxt = self.lines[k]
+        if self.starts is not None:
+            return nxt.start not in self.starts and not (_is_table_line(nxt) or _is_list_item(nxt) or _heading(nxt))
         if _PAGE_NO.match(nxt.raw):
             return False
         if k == self.title_line or _is_table_line(nxt) or _is_list_item(nxt) or _heading(nxt):
@@ -619,6 +633,10 @@ def _kiwi_glue(prev_line: str, next_line: str) -> bool:
     return joined > spaced + 1.0
 
 
-def parse_text(source: str, title_line: int | None = None) -> ParsedText:
-    """Parse a text export into sections, blocks and tables."""
-    return TextParser(source, title_line).parse()
+def parse_text(source: str, title_line: int | None = None, paragraph_starts: frozenset[int] | None = None) -> ParsedText:
+    """Parse a text export into sections, blocks and tables.
+
+    ``paragraph_starts``: for text rendered from an office document, the offsets where its
+    paragraphs start; lines between them are wrapped lines of one paragraph.
+    """
+    return TextParser(source, title_line, paragraph_starts=paragraph_starts).parse()

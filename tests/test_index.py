@@ -11,8 +11,9 @@ import time
 import pytest
 from corpus_paths import DOC, ROOT
 
+from assistant.dense import DenseSettings
 from assistant.indexdir import IndexFolder, IndexFolderError, ModelMismatch, SearchIndex
-from assistant.indexer import Indexer
+from assistant.indexer import Indexer, IndexSettings
 
 
 def test_corpus_index_consistent(corpus_index):
@@ -69,6 +70,27 @@ def test_incremental_add_change_remove(small_corpus, embedder, tmp_path):
     assert not set(kept_ids) & set(idx.chunk_ids.tolist())
     hits = idx.store.query("SELECT count(*) FROM chunks WHERE text LIKE '%2023년 계획은 검토 중%'")
     assert hits[0][0] >= 1
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_approximate_index_updates_incrementally(kind, small_corpus, embedder, tmp_path):
+    """Above the threshold the dense side is approximate; updates keep BM25, FAISS and SQLite in line."""
+    settings = IndexSettings(dense=DenseSettings(approximate=kind, approx_threshold=10, ivf_nprobe=64))
+    ix = Indexer(tmp_path / "idx", embedder, tmp_path / "cache.sqlite", settings)
+    ix.build([small_corpus])
+    first = SearchIndex.load(tmp_path / "idx")
+    assert first.dense.kind == kind and first.manifest.dense["kind"] == kind
+    p = small_corpus / DOC["budget"]
+    p.write_text(p.read_text(encoding="utf-8") + "\n\n추가 문단: 2023년 계획은 검토 중입니다.\n", encoding="utf-8")
+    s = ix.build([small_corpus])
+    assert s.changed == [DOC["budget"]] and not s.rebuilt
+    idx = SearchIndex.load(tmp_path / "idx")  # check() compares the ids of all three
+    assert idx.dense.kind == kind
+    assert (tmp_path / "idx").exists() and (idx.path / "bm25_counts.npz").exists()
+    new = idx.store.query("SELECT id FROM chunks WHERE text LIKE '%2023년 계획은 검토 중%'")[0][0]
+    vec = embedder.embed_query("2023년 계획은 검토 중")
+    assert new in [cid for cid, _ in idx.dense.search(vec, 5)]
+    assert new in [cid for cid, _ in idx.bm25.search(["2023", "계획", "검토"], 5)]
 
 
 def test_bad_files_are_reported_and_skipped(small_corpus, embedder, tmp_path):

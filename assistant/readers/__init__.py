@@ -16,8 +16,9 @@ from pathlib import Path
 
 from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
 from ..records import Document
-from ..textparse import parse_text
-from .raw import RawDocument, UnreadableDocument
+from ..tables import parse_value
+from ..textparse import _LIST_MARK, parse_text
+from .raw import RawBlock, RawDocument, UnreadableDocument
 from .text import decode_text
 
 log = logging.getLogger(__name__)
@@ -51,23 +52,84 @@ def _office_reader(suffix: str) -> Callable[[Path], RawDocument]:
 
 def render_raw(raw: RawDocument) -> tuple[str, tuple[tuple[int, str], ...]]:
     """Render office blocks as a text export; returns the text and its locator anchors."""
+    text, anchors, _ = render_blocks(raw)
+    return text, anchors
+
+
+def render_blocks(raw: RawDocument) -> tuple[str, tuple[tuple[int, str], ...], frozenset[int]]:
+    """Render office blocks as a text export: the text, its locator anchors and the offsets
+    where the document's paragraphs start (lines between them are wrapped lines).
+
+    Tables become tab-separated lines. Inside a cell, a line that starts a list item
+    (``○``, ``-``, ``1.`` …) stays a line of its own (written ``<li>`` as in the exports) and
+    other lines are joined by a space. A label merged down over rows (not in the first row
+    or column, and not a number) is repeated in the rows it covers, as the parser repeats
+    the labels of the first column. A PDF table continued on the next page loses the
+    header rows it repeats there; a PDF paragraph continued on the next page is not a new
+    paragraph unless the one before it ended a sentence.
+    """
     parts: list[str] = []
     anchors: list[tuple[int, str]] = []
+    starts: list[int] = []
     pos = 0
+    prev: RawBlock | None = None
+    prev_rows: list[list[str]] = []
     for block in raw.blocks:
         if block.kind == "heading":
             text = "#" * max(1, min(block.level, 6)) + " " + " ".join(block.text.split())
         elif block.kind == "table":
-            text = "\n".join("\t".join(" ".join(c.split()) for c in row) for row in block.rows)
+            rows = _table_rows(block)
+            if raw.format == "pdf" and prev is not None and prev.kind == "table" and prev.locator != block.locator:
+                repeated = 0
+                while repeated < min(len(rows) - 1, len(prev_rows)) and rows[repeated] == prev_rows[repeated]:
+                    repeated += 1
+                rows = rows[repeated:]
+            prev_rows = rows
+            text = "\n".join("\t".join(row) for row in rows)
         else:
-            text = block.text.strip()
+            text = "\n".join(line.strip() for line in block.text.strip().split("\n"))
         if not text.strip():
             continue
+        if not _continued(raw.format, prev, block):
+            starts.append(pos)
         if block.locator and (not anchors or anchors[-1][1] != block.locator):
             anchors.append((pos, block.locator))
         parts.append(text)
         pos += len(text) + 2
-    return "\n\n".join(parts), tuple(anchors)
+        prev = block
+    return "\n\n".join(parts), tuple(anchors), frozenset(starts)
+
+
+def _continued(fmt: str, prev: RawBlock | None, block: RawBlock) -> bool:
+    """A PDF paragraph that goes on from the previous page (the PDF reader splits at pages)."""
+    return (
+        fmt == "pdf"
+        and prev is not None
+        and prev.kind == block.kind == "paragraph"
+        and prev.locator != block.locator
+        and not prev.text.rstrip().endswith((".", "!", "?", "다", "함", "음", "됨", "임", ")"))
+    )
+
+
+def _cell_text(cell: str) -> str:
+    lines = [" ".join(line.split()) for line in cell.split("\n") if line.strip()]
+    out: list[str] = []
+    for line in lines:
+        if out and not _LIST_MARK.match(line):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "<li>".join(out)
+
+
+def _table_rows(block: RawBlock) -> list[list[str]]:
+    rows = [[_cell_text(c) for c in row] for row in block.rows]
+    for r, c, row_span, _ in block.spans:
+        label = rows[r][c]
+        if r >= 1 and c >= 1 and row_span > 1 and label and parse_value(label)[0] is None:
+            for k in range(r + 1, min(r + row_span, len(rows))):
+                rows[k][c] = rows[k][c] or label
+    return rows
 
 
 def document_from_text(
@@ -80,12 +142,13 @@ def document_from_text(
     anchors: tuple[tuple[int, str], ...] = (),
     fmt: str = "text",
     title_hint: str = "",
+    paragraph_starts: frozenset[int] | None = None,
 ) -> Document:
     """Parse decoded text into a :class:`Document`."""
     if not text.strip():
         raise UnreadableDocument("no text in the document")
     title_line, title = find_title_line(text)
-    parsed = parse_text(text, title_line)
+    parsed = parse_text(text, title_line, paragraph_starts)
     contacts, department = contacts_and_department(parsed, text)
     title = title or title_hint or doc_id
     return Document(
@@ -129,7 +192,15 @@ def load_document(path: str | Path, doc_id: str | None = None, data: bytes | Non
         text, encoding = decode_text(data)
         return document_from_text(doc_id, text, path=str(p), sha256=digest, encoding=encoding)
     raw = _office_reader(suffix)(p)
-    text, anchors = render_raw(raw)
+    text, anchors, starts = render_blocks(raw)
     return document_from_text(
-        doc_id, text, path=str(p), sha256=digest, encoding="", anchors=anchors, fmt=raw.format or suffix[1:], title_hint=raw.title
+        doc_id,
+        text,
+        path=str(p),
+        sha256=digest,
+        encoding="",
+        anchors=anchors,
+        fmt=raw.format or suffix[1:],
+        title_hint=raw.title,
+        paragraph_starts=starts,
     )

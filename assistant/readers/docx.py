@@ -24,6 +24,7 @@ from assistant.readers.raw import (
     build_grid,
     clean_text,
     ensure_not_empty,
+    merged_spans,
     table_block,
     title_of,
 )
@@ -111,6 +112,11 @@ def _cell_text(tc: Any, parent: Any) -> str:
 
 def _grid(tbl: Any, parent: Any) -> tuple[tuple[str, ...], ...]:
     """Lay a ``w:tbl`` out on its grid; vertically merged cells keep the top cell's text."""
+    return build_grid(_cells(tbl, parent))
+
+
+def _cells(tbl: Any, parent: Any) -> list[Cell]:
+    """The cells of a ``w:tbl`` with their grid positions and spans (``w:gridSpan``, ``w:vMerge``)."""
     cells: list[Cell] = []
     open_v: dict[int, int] = {}  # column -> index in cells of the cell a vMerge continues
     for r, tr in enumerate(tbl.findall(f"{W}tr")):
@@ -131,7 +137,7 @@ def _grid(tbl: Any, parent: Any) -> tuple[tuple[str, ...], ...]:
                 else:
                     open_v.pop(col, None)
             col += span
-    return build_grid(cells)
+    return cells
 
 
 def _ole_reason(path: Path) -> str:
@@ -180,7 +186,8 @@ def _blocks(doc: Any) -> list[RawBlock]:
     for child in _body_items(body):
         if child.tag == f"{W}tbl":
             n_tbl += 1
-            blocks.append(table_block(_grid(child, doc), f"표 {n_tbl}"))
+            cells = _cells(child, doc)
+            blocks.append(table_block(build_grid(cells), f"표 {n_tbl}", merged_spans(cells)))
             continue
         n_par += 1
         par = Paragraph(child, doc)

@@ -28,6 +28,7 @@ from assistant.readers.raw import (
     build_grid,
     clean_text,
     ensure_not_empty,
+    merged_spans,
     paragraph_blocks,
     table_block,
     title_of,
@@ -229,6 +230,10 @@ class _Reader:
         return clean_text("\n".join(lines))
 
     def table(self, ctrl: Record) -> tuple[tuple[str, ...], ...]:
+        return build_grid(*self.table_cells(ctrl))
+
+    def table_cells(self, ctrl: Record) -> tuple[list[Cell], int, int]:
+        """The cells of a table control and its row and column counts."""
         n_rows = n_cols = 0
         cells: list[Cell] = []
         current: tuple[int, int, int, int] | None = None
@@ -250,7 +255,7 @@ class _Reader:
             elif child.tag == TAG_PARA_HEADER and current is not None:
                 paras.append(child)
         close()
-        return build_grid(cells, n_rows, n_cols)
+        return cells, n_rows, n_cols
 
 
 def _paragraphs_below(rec: Record) -> list[Record]:
@@ -355,7 +360,8 @@ def read_hwp(path: Path) -> RawDocument:
                     items.append((ParaInfo(n_par, text, size, outline), None))
                 for t in tables:
                     n_tbl += 1
-                    items.append((None, table_block(reader.table(t), f"표 {n_tbl}")))
+                    cells, n_rows, n_cols = reader.table_cells(t)
+                    items.append((None, table_block(build_grid(cells, n_rows, n_cols), f"표 {n_tbl}", merged_spans(cells))))
         title = _title(ole)
     except (OSError, ValueError, IndexError, KeyError, EOFError, struct.error) as exc:
         raise UnreadableDocument(f"corrupt HWP: {exc!r}") from exc

@@ -27,6 +27,7 @@ from assistant.readers.raw import (
     build_grid,
     clean_text,
     ensure_not_empty,
+    merged_spans,
     paragraph_blocks,
     table_block,
     title_of,
@@ -150,6 +151,11 @@ def _sublist_text(container: ET.Element, head: _Header) -> str:
 
 
 def _table_grid(tbl: ET.Element, head: _Header) -> tuple[tuple[str, ...], ...]:
+    return build_grid(*_table_cells(tbl, head))
+
+
+def _table_cells(tbl: ET.Element, head: _Header) -> tuple[list[Cell], int, int]:
+    """The cells of an ``hp:tbl`` and its declared row and column counts."""
     cells: list[Cell] = []
     for r, tr in enumerate(tbl.findall(HP + "tr")):
         c_auto = 0
@@ -161,7 +167,7 @@ def _table_grid(tbl: ET.Element, head: _Header) -> tuple[tuple[str, ...], ...]:
             cs = int(span.get("colSpan", "1")) if span is not None else 1
             cells.append(Cell(row, col, _sublist_text(tc, head), rs, cs))
             c_auto = col + cs
-    return build_grid(cells, int(tbl.get("rowCnt", "0")), int(tbl.get("colCnt", "0")))
+    return cells, int(tbl.get("rowCnt", "0")), int(tbl.get("colCnt", "0"))
 
 
 def _check_package(z: zipfile.ZipFile) -> None:
@@ -216,8 +222,8 @@ def _document(z: zipfile.ZipFile, head: _Header, meta_title: str) -> RawDocument
             items.append((ParaInfo(n_par, text, size, outline), None))
         for tbl in tables:
             n_tbl += 1
-            grid = _table_grid(tbl, head)
-            items.append((None, table_block(grid, f"표 {n_tbl}")))
+            cells, n_rows, n_cols = _table_cells(tbl, head)
+            items.append((None, table_block(build_grid(cells, n_rows, n_cols), f"표 {n_tbl}", merged_spans(cells))))
     blocks = paragraph_blocks(items, sizes)
     ensure_not_empty(blocks, "HWPX")
     return RawDocument(blocks=tuple(blocks), title=title_of(blocks, meta_title), format="hwpx")

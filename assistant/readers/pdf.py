@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 #: Page numbers such as "3", "- 3 -", "3 / 12" in the top or bottom margin are dropped.
 _PAGE_NUMBER = re.compile(r"^[-\u2013(\s]*\d{1,4}(\s*/\s*\d{1,4})?[-\u2013)\s]*$")
 _MARGIN = 0.08
-_BULLET = re.compile(r"^\s*([-\u2013·•○●◦□■◇◆▶▷※*]|\d{1,2}[.)]\s|[가-하][.)]\s|\(\d{1,2}\)|[①-⑳])")
+_BULLET = re.compile(r"^\s*([-\u2013·•○●◦❍□■◇◆▪▶▷▸▹‣‧※*→]|\d{1,2}[.)]\s|[가-하][.)]\s|\(\d{1,2}\)|[①-⑳])")
 
 
 @dataclass
@@ -51,6 +51,7 @@ class _Table:
     page: int
     top: float
     rows: list[list[str]]
+    spans: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def _open(path: Path) -> Any:
@@ -73,15 +74,27 @@ def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]])
     return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
 
+def _spans(cells: list[tuple[float, float, float, float]]) -> tuple[tuple[int, int, int, int], ...]:
+    """Merged cells of a pdfplumber table as ``(row, col, row_span, col_span)``: its rows are
+    the distinct cell tops and its columns the distinct cell lefts (as in ``Table.extract``)."""
+    xs = sorted({c[0] for c in cells})
+    tops = sorted({c[1] for c in cells})
+    out = []
+    for x0, top, x1, bottom in cells:
+        cs = sum(1 for x in xs if x0 <= x < x1 - 0.01)
+        rs = sum(1 for y in tops if top <= y < bottom - 0.01)
+        if rs > 1 or cs > 1:
+            out.append((tops.index(top), xs.index(x0), rs, cs))
+    return tuple(sorted(out))
+
+
 def _read_page(page: Any, number: int) -> tuple[list[_Line], list[_Table], int]:
     """Lines outside tables, tables, and the page's character count."""
     page = page.dedupe_chars()
     n_chars = len(page.chars)
     tables = page.find_tables() if n_chars else []
     boxes = [t.bbox for t in tables]
-    out_tables = [
-        _Table(number, t.bbox[1], [[clean_text(c or "") for c in row] for row in t.extract()]) for t in tables
-    ]
+    out_tables = [_Table(number, t.bbox[1], [[clean_text(c or "") for c in row] for row in t.extract()], _spans(t.cells)) for t in tables]
     rest = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, boxes)) if boxes else page
     lines = []
     for ln in rest.extract_text_lines(return_chars=True):
@@ -99,7 +112,7 @@ def _blocks(lines: list[_Line], tables: list[_Table]) -> list[RawBlock]:
     all_body = body_size((ln.size, len(ln.text)) for ln in lines)
     levels = heading_levels((ln.size for ln in lines if len(ln.text) <= MAX_HEADING_CHARS), all_body)
     items: list[tuple[int, float, RawBlock]] = [
-        (t.page, t.top, table_block(t.rows, f"p. {t.page}")) for t in tables if any(any(r) for r in t.rows)
+        (t.page, t.top, table_block(t.rows, f"p. {t.page}", t.spans)) for t in tables if any(any(r) for r in t.rows)
     ]
     cur: list[_Line] = []
 

@@ -20,7 +20,9 @@ class RawBlock:
     """One block of a document: a heading, a paragraph or a table.
 
     ``rows`` of a table is a full rectangular grid; a merged cell's text sits in its
-    top-left position and the positions it covers hold ``""``. ``locator`` says where
+    top-left position and the positions it covers hold ``""``; ``spans`` lists the merged
+    cells as ``(row, col, row_span, col_span)``, so a covered position can be told from an
+    empty cell. ``locator`` says where
     the block is in the source: ``"p. 3"`` for PDF pages, ``"문단 12"`` (paragraph
     number) or ``"표 2"`` (table number) for HWP/HWPX/DOCX.
     """
@@ -30,6 +32,7 @@ class RawBlock:
     level: int = 0
     rows: tuple[tuple[str, ...], ...] = ()
     locator: str = ""
+    spans: tuple[tuple[int, int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,17 @@ def build_grid(cells: Iterable[Cell], n_rows: int = 0, n_cols: int = 0) -> tuple
     return tuple(tuple(r) for r in grid)
 
 
-def table_block(grid: Sequence[Sequence[str]], locator: str) -> RawBlock:
-    """A table block from a grid (padded to a rectangle)."""
+def merged_spans(cells: Iterable[Cell]) -> tuple[tuple[int, int, int, int], ...]:
+    """``(row, col, row_span, col_span)`` of the cells that span more than one position."""
+    return tuple(sorted((c.row, c.col, c.row_span, c.col_span) for c in cells if c.row_span > 1 or c.col_span > 1))
+
+
+def table_block(grid: Sequence[Sequence[str]], locator: str, spans: Iterable[tuple[int, int, int, int]] = ()) -> RawBlock:
+    """A table block from a grid (padded to a rectangle) and its merged cells."""
     width = max((len(r) for r in grid), default=0)
     rows = tuple(tuple(r) + ("",) * (width - len(r)) for r in grid)
-    return RawBlock(kind="table", rows=rows, locator=locator)
+    inside = tuple(s for s in spans if 0 <= s[0] < len(rows) and 0 <= s[1] < width)
+    return RawBlock(kind="table", rows=rows, locator=locator, spans=inside)
 
 
 def heading_levels(sizes: Iterable[float], body: float, ratio: float = 1.15) -> dict[float, int]:

@@ -322,7 +322,7 @@ NS = (
 XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>'
 
 
-def _hwpx_header() -> str:
+def _hwpx_header(char_shapes: tuple[tuple[int, bool], ...] = CHAR_SHAPES) -> str:
     langs = ("HANGUL", "LATIN", "HANJA", "JAPANESE", "OTHER", "SYMBOL", "USER")
     faces = "".join(
         f'<hh:fontface lang="{lang}" fontCnt="1"><hh:font id="0" face="함초롬바탕" type="TTF" isEmbedded="0"/>'
@@ -347,7 +347,7 @@ def _hwpx_header() -> str:
         'japanese="0" other="0" symbol="0" user="0"/><hh:relSz hangul="100" latin="100" hanja="100" '
         'japanese="100" other="100" symbol="100" user="100"/><hh:offset hangul="0" latin="0" hanja="0" '
         f'japanese="0" other="0" symbol="0" user="0"/>{"<hh:bold/>" if bold else ""}</hh:charPr>'
-        for i, (height, bold) in enumerate(CHAR_SHAPES)
+        for i, (height, bold) in enumerate(char_shapes)
     )
     paras = "".join(
         f'<hh:paraPr id="{i}" tabPrIDRef="0" condense="0" fontLineHeight="0" snapToGrid="1" '
@@ -366,7 +366,7 @@ def _hwpx_header() -> str:
         'pic="1" tbl="1" equation="1"/><hh:refList>'
         f'<hh:fontfaces itemCnt="7">{faces}</hh:fontfaces>'
         f'<hh:borderFills itemCnt="2">{fills}</hh:borderFills>'
-        f'<hh:charProperties itemCnt="{len(CHAR_SHAPES)}">{chars}</hh:charProperties>'
+        f'<hh:charProperties itemCnt="{len(char_shapes)}">{chars}</hh:charProperties>'
         '<hh:tabProperties itemCnt="1"><hh:tabPr id="0" autoTabLeft="0" autoTabRight="0"/></hh:tabProperties>'
         f'<hh:paraProperties itemCnt="4">{paras}</hh:paraProperties>'
         f'<hh:styles itemCnt="{len(STYLES)}">{styles}</hh:styles>'
@@ -537,17 +537,17 @@ def _wstr(text: str) -> bytes:
     return struct.pack("<H", len(data) // 2) + data
 
 
-def hwp_docinfo(n_sections: int = 1) -> bytes:
+def hwp_docinfo(n_sections: int = 1, char_shapes: tuple[tuple[int, bool], ...] = CHAR_SHAPES) -> bytes:
     """DocInfo records: properties, id mappings, fonts, border fills, char/para shapes, styles."""
     out = [record(TAG_DOCUMENT_PROPERTIES, 0, struct.pack("<7H3I", n_sections, 1, 1, 1, 1, 1, 1, 0, 0, 0))]
-    counts = [0, 1, 1, 1, 1, 1, 1, 1, 2, len(CHAR_SHAPES), 1, 0, 0, 4, len(STYLES), 0, 0, 0]
+    counts = [0, 1, 1, 1, 1, 1, 1, 1, 2, len(char_shapes), 1, 0, 0, 4, len(STYLES), 0, 0, 0]
     out.append(record(TAG_ID_MAPPINGS, 0, struct.pack(f"<{len(counts)}i", *counts)))
     for _ in range(7):
         out.append(record(TAG_FACE_NAME, 1, b"\x00" + _wstr("함초롬바탕")))
     for kind in (0, 1):  # no border / solid 0.12 mm
         lines = b"".join(struct.pack("<BBI", kind, 1, 0) for _ in range(4))
         out.append(record(TAG_BORDER_FILL, 1, struct.pack("<H", 0) + lines + struct.pack("<BBII", 0, 0, 0, 0)))
-    for height, bold in CHAR_SHAPES:
+    for height, bold in char_shapes:
         body = struct.pack("<7H", *[0] * 7) + bytes([100] * 7) + bytes(7) + bytes([100] * 7) + bytes(7)
         body += struct.pack("<iI", height, 0x2 if bold else 0) + bytes(2) + struct.pack("<4I", 0, 0xFFFFFFFF, 0, 0)
         out.append(record(TAG_CHAR_SHAPE, 1, body + struct.pack("<H", 0)))
