@@ -214,7 +214,9 @@ def _lookup_table(
     kind = "cell"
     # more columns of the same row that the question names ("최종예산과 집행액", "사업비와 주관부서")
     for _s, r, j, f in scored[1:]:
-        if r == r0 and j != j0 and (r, j) not in cells and f["year"] >= 0 and (focus_cov(leaf_terms[j]) > 0 or (f["col"] > 0 and f["col"] >= 0.5 * f0["col"])):
+        # the column itself must be named: the table's title ("예산 총괄") names every column
+        named = bool(focus) and scorer.focus_coverage(focus, leaf_terms[j]) > 0
+        if r == r0 and j != j0 and (r, j) not in cells and f["year"] >= 0 and (named or (f["col"] > 0 and f["col"] >= 0.5 * f0["col"])):
             if not (leaf_terms[j] and leaf_terms[j] <= leaf_terms[j0]) and table.layout != "transposed":
                 cells.append((r, j))
     if len(typed_q) > 1:  # "몇 시에 어디서": one cell per asked type, in the row (or a transposed column)
