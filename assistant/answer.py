@@ -52,8 +52,8 @@ MSG = {
         "empty": "질문을 입력해 주세요.",
         "too_long": "질문이 너무 깁니다({n:,}자). {max:,}자 이내로 줄여서 다시 물어봐 주세요.",
         "no_text": "질문에서 읽을 수 있는 글자를 찾지 못했습니다. 다시 입력해 주세요.",
-        "abstain": "문서에서 이 질문에 대한 답을 찾지 못했습니다. 가장 가까운 내용을 아래 출처에 보여 드립니다.",
-        "abstain_year": "문서에 {years}년 자료가 없습니다. 가장 가까운 내용을 아래 출처에 보여 드립니다.",
+        "abstain": "문서에서 이 질문에 대한 답을 찾지 못했습니다. 가장 가까운 내용을 출처로 보여 드립니다.",
+        "abstain_year": "문서에 {years}년 자료가 없습니다. 가장 가까운 내용을 출처로 보여 드립니다.",
         "no_docs": "검색할 문서가 없습니다(필터 조건에 맞는 문서가 없거나 색인이 비어 있습니다).",
         "items": "{n}개: ",
         "error": "질문을 처리하는 중 문제가 생겼습니다. 다시 시도해 주세요. ({detail})",
@@ -62,8 +62,8 @@ MSG = {
         "empty": "Please type a question.",
         "too_long": "The question is too long ({n:,} characters). Please keep it under {max:,} characters.",
         "no_text": "The question has no readable text. Please type it again.",
-        "abstain": "The documents do not answer this question. The closest passages are shown in the sources below.",
-        "abstain_year": "The documents hold no figures for {years}. The closest passages are shown in the sources below.",
+        "abstain": "The documents do not answer this question. The closest passages are shown as sources.",
+        "abstain_year": "The documents hold no figures for {years}. The closest passages are shown as sources.",
         "no_docs": "There is nothing to search (no document matches the filters, or the index is empty).",
         "items": "{n} items: ",
         "error": "Something went wrong while answering. Please try again. ({detail})",
@@ -80,6 +80,40 @@ class Library:
     cache: str
     settings: Any  # IndexSettings
     max_upload_bytes: int = 20 * 1024 * 1024
+
+
+ENTITY_GAP_WEIGHT = 1.5  # see cover_of() in Assistant._extract
+_HOME = ("서울", "서울시", "서울특별시")  # every document is Seoul's: naming it tells nothing
+
+
+# "신규 희망 지자체(7월 현재) : 16개(광역3, 기초13)": an item that reports a number, not a name
+_COUNT_ITEM = re.compile(r"[:：]\s*\d[\d,]*\s*(?:개|회|건|명|곳|개소)(?:\s*\(|\s*$)")
+
+
+def _col_label(t: Table, j: int) -> str:
+    """A column's header path without the parts that only repeat the table's title."""
+    if j >= len(t.columns) or not t.columns[j]:
+        return ""
+    parts = [p for p in t.columns[j].split(" / ") if p.replace(" ", "") != t.title.replace(" ", "")]
+    return " / ".join(parts) or t.columns[j]
+
+
+def _entities_missing_from(entities: Sequence[str], text: str) -> float:
+    """Share of ``entities`` (places, people) that ``text`` never mentions ("금천구" counts
+    as mentioned where "금천" is written)."""
+    ents = [e for e in entities if e not in _HOME and not re.search(r"-\d", e)]
+    if not ents:
+        return 0.0
+    flat = text.replace(" ", "")
+    missing = 0
+    for e in ents:
+        base = e[:-1] if e.endswith(("시", "도", "구", "군")) and len(e) > 2 else e
+        if base.replace(" ", "") not in flat:
+            missing += 1
+    return missing / len(ents)
+
+
+MAX_HISTORY_TURNS = 20  # a follow-up is resolved against at most this many earlier turns
 
 
 @dataclass(frozen=True)
@@ -349,11 +383,17 @@ class Assistant:
         if not history:
             return None
         resolved: str | None = None
-        for turn in history:
+        limit = self.settings.max_question_chars
+        for turn in list(history)[-MAX_HISTORY_TURNS:]:
             if isinstance(turn, Answer):
                 text = turn.query or turn.question
-                resolved = text
+                resolved = text if len(text) <= limit else None
                 continue
+            if isinstance(turn, str) and turn.lstrip().startswith("{"):
+                try:  # an answer record sent as JSON text (the web API accepts both)
+                    turn = json.loads(turn)
+                except ValueError:
+                    pass
             if isinstance(turn, dict):
                 text = str(turn.get("query") or turn.get("question") or "")
             elif isinstance(turn, (list, tuple)) and turn:
@@ -361,7 +401,7 @@ class Assistant:
             else:
                 text = str(turn)
             text = sanitize(text)
-            if not text:
+            if not text or len(text) > limit:  # too long to be a question: not analysed
                 continue
             resolved = resolve_followup(text, resolved) if resolved and is_followup(text, resolved) else text
         return resolved
@@ -430,9 +470,20 @@ class Assistant:
         focus = set(a.focus)
         doc_cover: dict[str, float] = {}
 
+        entity_gap: dict[str, float] = {}
+
+        def gap_of(doc_id: str) -> float:
+            """Share of the places, people and compound names the question names that the document never mentions."""
+            if doc_id not in entity_gap:
+                entity_gap[doc_id] = _entities_missing_from((*a.entities, *a.topics), self._doc_text(doc_id))
+            return entity_gap[doc_id]
+
         def cover_of(doc_id: str) -> float:
+            # a document that never names a place the question names ("금천구 …") is a poor
+            # source whatever else it shares with the question
             if doc_id not in doc_cover:
-                doc_cover[doc_id] = scorer.coverage(scorer.with_entities(self._doc_text(doc_id), self._doc_terms(doc_id)))
+                cov = scorer.coverage(scorer.with_entities(self._doc_text(doc_id), self._doc_terms(doc_id)))
+                doc_cover[doc_id] = cov - ENTITY_GAP_WEIGHT * gap_of(doc_id)
             return doc_cover[doc_id]
 
         # grid tables answer through the table lookup; label/value tables and prose through sentences
@@ -469,12 +520,14 @@ class Assistant:
             if len(alt.items) == want_n:
                 tmatch = None
         if tmatch is not None and (unit is None or tmatch.score >= unit.score - 0.02):
+            extra["missing_entity"] = max(extra["missing_entity"], gap_of(tmatch.doc_id))
             feats = {**tmatch.features, **extra, "doc_year": doc_year(tmatch.doc_id)}
             answer = self._table_answer(question, query, a, qtypes, tmatch, hits)
             t = tmatch.table
             evidence = " ".join([t.title, tmatch.hit.chunk.context] + [t.columns[j] for _, j in tmatch.cells if 0 <= j < len(t.columns)]
                                 + [_cell(t, r, j).text for r, j in tmatch.cells] + [t.row_label(r) for r in tmatch.rows if r >= 0])
         elif unit is not None:
+            extra["missing_entity"] = max(extra["missing_entity"], gap_of(unit.chunk.doc_id))
             feats = {**unit.features, **extra, "doc_year": doc_year(unit.chunk.doc_id)}
             answer = self._text_answer(question, query, a, qtypes, wants_list, unit, units, hits)
             evidence = " ".join((unit.text, unit.chunk.context, *unit.parent_terms))
@@ -541,15 +594,21 @@ class Assistant:
             text = MSG[lang]["items"].format(n=len(items)) + ", ".join(items)
         else:
             parts = []
-            for r, j in m.cells:
+            unlabelled = not any(_col_label(t, j) for _, j in m.cells)
+            for r, j in sorted(m.cells, key=lambda rc: rc[1]) if unlabelled else m.cells:
                 cell = _cell(t, r, j)
                 value = format_value(cell.value, cell.unit) if cell.value is not None and not re.search(r"[가-힣]{2}", cell.text) else cell.text
-                label = t.columns[j] if j < len(t.columns) and t.columns[j] else (t.rows[r][j - 1].text if j > 0 else "")
+                if unlabelled:  # a label/value row without a header: its cells in order
+                    if value not in parts:
+                        parts.append(value)
+                    continue
+                label = _col_label(t, j) or (t.rows[r][j - 1].text if j > 0 else "")
                 parts.append(f"{label} {value}".strip() if m.kind == "row" or len(m.cells) > 1 else value)
             row_label = t.row_label(row) if t.rows else ""
-            col_labels = [t.columns[j] for _, j in m.cells if j < len(t.columns) and t.columns[j]]
-            where = " · ".join(x for x in (t.title, row_label if m.kind != "row" else "", col_labels[0] if len(m.cells) == 1 and col_labels else "") if x)
-            text = " / ".join(parts) + (f" ({where})" if where else "")
+            col_labels = [_col_label(t, j) for _, j in m.cells if _col_label(t, j)]
+            where = " · ".join(x for x in (t.title, row_label if m.kind != "row" and not unlabelled else "",
+                                           col_labels[0] if len(m.cells) == 1 and col_labels else "") if x)
+            text = (" · " if unlabelled else " / ").join(parts) + (f" ({where})" if where else "")
             if m.kind == "cell" and len(m.cells) == 1 and "phone" in qtypes:
                 phone = type_spans(_cell(t, *m.cells[0]).text, "phone")
                 if phone:
@@ -755,7 +814,8 @@ def evidence_gaps(a: QueryAnalysis, qtypes: list[str], wants_list: bool, f: dict
         "gap_entity": float(f.get("missing_entity", 0.0) > 0),
         "gap_measure": float(measure_gap),
         # names asked ("명단은?"), only counts given ("16개", "광역3")
-        "gap_list": float(wants_list and bool(answer.items) and all(len(it) <= 8 and re.search(r"\d", it) for it in answer.items)),
+        "gap_list": float(wants_list and bool(answer.items) and all(
+            (len(it) <= 8 and re.search(r"\d", it)) or _COUNT_ITEM.search(it) for it in answer.items)),
     }
 
 

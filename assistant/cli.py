@@ -9,6 +9,7 @@ import shlex
 import shutil
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -101,16 +102,29 @@ def cmd_docs(cfg: Config, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(docs, ensure_ascii=False, indent=1))
         return 0
-    print(f"{'문서':<28} {'제목':<36} {'유형':<12} {'연도':<12} {'부서':<16} {'청크':>4} {'표':>3}")
+    widths = (28, 40, 16, 10, 22)
+    print(" ".join(_pad(h, w) for h, w in zip(("문서", "제목", "유형", "연도", "부서"), widths, strict=True)) + "  청크  표")
     for d in docs:
         years = f"{min(d['years'])}–{max(d['years'])}" if d["years"] else "-"
-        print(f"{d['id']:<28} {_clip(d['title'], 36):<36} {DOC_TYPE_LABELS.get(d['doc_type'], d['doc_type']):<12} "
-              f"{years:<12} {_clip(d['department'] or '-', 16):<16} {d['n_chunks']:>4} {d['n_tables']:>3}")
+        cols = (d["id"], d["title"], DOC_TYPE_LABELS.get(d["doc_type"], d["doc_type"]), years, d["department"] or "-")
+        print(" ".join(_pad(c, w) for c, w in zip(cols, widths, strict=True)) + f" {d['n_chunks']:>5} {d['n_tables']:>3}")
     return 0
 
 
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: Hangul and other wide letters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` clipped to ``width`` terminal columns and padded to it."""
+    out = ""
+    for ch in text:
+        if _width(out + ch) > width - (1 if _width(text) > width else 0):
+            out += "…"
+            break
+        out += ch
+    return out + " " * max(0, width - _width(out))
 
 
 def _assistant(cfg: Config, index_dir: str | None = None):
@@ -120,8 +134,12 @@ def _assistant(cfg: Config, index_dir: str | None = None):
 
 
 def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
-    from .records import Filters
+    from .records import DOC_TYPE_LABELS, Filters
 
+    unknown = [t for t in args.type or () if t not in DOC_TYPE_LABELS]
+    if unknown:
+        print(f"error: unknown document type {', '.join(unknown)}; use one of: {', '.join(DOC_TYPE_LABELS)}", file=sys.stderr)
+        return 2
     assistant = _assistant(cfg)
     filters = Filters(tuple(args.doc or ()), tuple(args.type or ()), tuple(args.year or ()), tuple(args.dept or ()))
     if args.explain:

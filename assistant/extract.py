@@ -221,8 +221,11 @@ class EvidenceScorer:
         added = [a for e in raw for a in (content_terms(e) or [e])]
         # a focus word is also found through a related word, all of whose parts must be present
         self._related = {t: tuple(tuple(content_terms(e) or [e]) for e in expansions.get(t, ())) for t in analysis.content}
+        # an English word's Korean alternatives already count as that word (see has()); weighing
+        # them again as related words would credit one question word twice
+        alternative = {x for alts in analysis.alternatives.values() for x in alts}
         for e in added:
-            if e not in self.weights:
+            if e not in self.weights and e not in alternative:
                 self.weights[e] = 0.5 * idf(e)
         self._expansion = {e for e in added if e not in analysis.content}
         # a compound ("대전시장") is found where its parts are ("대전", "시장")

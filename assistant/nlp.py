@@ -121,11 +121,15 @@ def _terms(text: str) -> tuple[str, ...]:
 _cached_terms = lru_cache(maxsize=100_000)(_terms)
 
 
+MAX_COMPOUND_CHARS = 12
+
+
 @lru_cache(maxsize=65536)
 def decompound(word: str) -> tuple[str, ...]:
     """Parts of a compound noun Kiwi kept whole ("자치행정" → 자치, 행정), so that it matches the
     same compound analysed in parts elsewhere; empty when no split into two known nouns exists."""
-    if not all("가" <= ch <= "힣" for ch in word):
+    # longer "words" are not compounds but junk input; each cut costs two analyses
+    if len(word) > MAX_COMPOUND_CHARS or not all("가" <= ch <= "힣" for ch in word):
         return ()
     kiwi = get_kiwi()
     for cut in range(2, len(word) - 1):

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from .nlp import get_kiwi, terms
 
@@ -32,6 +33,7 @@ _QUESTION_WORDS = frozenset(
     "그럼 그러면 그리고 또 그거 그것 거기 그때 나열 정리 전부 모두 목록 명단 가지 이름 성명 전화번호 전화 연락처 번호 내선 "
     "내선번호 알다 보다 찾다 잡다 돼다".split()
 )
+_ASKED_COUNTER = re.compile(r"몇\s*(개소|개|명|건|회|곳|번|차례|층|배|군데|차)")
 _FOLLOWUP_CUES = ("그럼", "그러면", "그리고", "또", "그건", "그 중", "그중", "and ", "what about", "how about", "and in", "then ")
 _YEAR = re.compile(r"(?<![\d,.])((?:19|20)\d{2})(?:\s*년도?)?(?![\d,])|['‘’](\d{2})(?!\d)|(?<![\d.,])(\d{2})\s*년(?!\d)")
 _PLACE = re.compile(r"^[가-힣]{1,6}(?:특별자치시|특별자치도|광역시|특별시|시|도|군|구)$")
@@ -48,6 +50,7 @@ class QueryAnalysis:
     entities: tuple[str, ...]
     focus: tuple[str, ...] = ()  # terms of the noun phrase asked about
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)  # English: 지자체 | 자치단체
+    topics: tuple[str, ...] = ()  # compound names written as one word ("지역균형발전"): what the question is about
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +116,7 @@ def translate_terms(text: str) -> list[str]:
     return main + [a for alts in alternatives.values() for a in alts]
 
 
+_NOT_NAMES = ("이름", "성명", "누구", "연락", "전화", "번호", "담당", "소속", "직위", "직급")
 _PERSON_NEAR_ROLE = re.compile(
     r"(?:과장|팀장|주무관|담당자?|시장|국장|위원장)\s*[:：]?\s*([가-힣]{2,4})(?![가-힣])|(?<![가-힣])([가-힣]{2,4})\s*(?=(?:과장|팀장|주무관|시장|국장|위원장)(?![가-힣]))"
 )
@@ -124,6 +128,8 @@ def persons_in(text: str) -> tuple[str, ...]:
     for m in _PERSON_NEAR_ROLE.finditer(text):
         name = m.group(1) or m.group(2)
         if not name or name[0] not in _SURNAME_CHARS or any(r in name for r in _ROLES):
+            continue
+        if name.startswith(_NOT_NAMES):  # "시장 이름은?" asks for a name, it does not give one
             continue
         if re.search(r"(시|도|군|구|청|국|과|실|부|원|회|관)$", name):
             continue
@@ -155,6 +161,29 @@ def entities_in(text: str) -> tuple[str, ...]:
     persons = persons_in(text)
     codes = [m.group() for m in _CODE.finditer(text)]
     return tuple(dict.fromkeys(codes + [p for p in places_in(text) if p not in persons] + list(persons)))
+
+
+def topics_in(text: str) -> tuple[str, ...]:
+    """Compound names the question writes as one word: runs of three or more nouns with no
+    space between them, at least five letters long ("지역균형발전", "우호교류협약")."""
+    out: list[str] = []
+    run: list[Any] = []
+
+    def flush() -> None:
+        word = "".join(t.form for t in run)
+        if len(run) >= 3 and len(word) >= 5:
+            out.append(word)
+        run.clear()
+
+    for t in get_kiwi().tokenize(text):
+        if t.tag in ("NNG", "NNP") and (not run or run[-1].start + run[-1].len == t.start):
+            run.append(t)
+            continue
+        flush()
+        if t.tag in ("NNG", "NNP"):
+            run.append(t)
+    flush()
+    return tuple(dict.fromkeys(out))
 
 
 def focus_of(question: str) -> tuple[str, ...]:
@@ -221,13 +250,15 @@ def analyse(question: str) -> QueryAnalysis:
         content_source = main + korean
         ents = entities_in(hangul) if hangul else ()
     else:
-        bm25_terms = [t for t in terms(q) if t not in _QUESTION_WORDS and t.rstrip("다") not in _QUESTION_WORDS]
+        asked_counters = set(_ASKED_COUNTER.findall(q))  # "몇 곳", "몇 명": the question's form, not its subject
+        bm25_terms = [t for t in terms(q) if t not in _QUESTION_WORDS and t.rstrip("다") not in _QUESTION_WORDS and t not in asked_counters]
         content_source = bm25_terms
         ents = entities_in(q)
     year_terms = {str(y) for y in yrs} | {str(y)[2:] for y in yrs}
     content = tuple(t for t in content_source if t not in year_terms and not t.isdigit() and t not in ("및", "등"))
     focus = focus_of(q) if lang == "ko" else ()
-    return QueryAnalysis(q, lang, question_type(q, lang), yrs, tuple(bm25_terms), content, ents, focus, alternatives)
+    topics = topics_in(q) if lang == "ko" else ()
+    return QueryAnalysis(q, lang, question_type(q, lang), yrs, tuple(bm25_terms), content, ents, focus, alternatives, topics)
 
 
 def question_types(text: str, lang: str) -> list[str]:

@@ -53,25 +53,12 @@ def _typed(text: str, qtypes: Sequence[str], cell: Cell, question: str) -> float
     checked = [t for t in qtypes if t in TYPE_PATTERNS or t == "who"]
     if not checked:
         return 0.5
-    if any(t in ("amount", "count") for t in checked) and cell.value is not None:
-        return 1.0
+    if cell.value is not None:
+        money = bool(cell.unit) and cell.unit.endswith("원")
+        # "몇 곳" is not answered by a sum of money, nor "얼마" by a head count
+        if ("amount" in checked and (money or cell.unit in (None, "%"))) or ("count" in checked and not money):
+            return 1.0
     return unit_typed(text, checked, question)
-
-
-def lookup(
-    candidates: Sequence[tuple[Hit, Table, set[str]]],
-    scorer: EvidenceScorer,
-    qtypes: Sequence[str],
-    wants_list: bool,
-    best_hit: float,
-    focus: set[str] | None = None,
-    total: bool = False,
-    doc_cover: Callable[[str], float] | None = None,
-) -> TableMatch | None:
-    """The best-supported answer found in ``candidates`` (hit, table, context terms);
-    ``doc_cover`` tells how much of the question a document covers as a whole."""
-    matches = lookup_all(candidates, scorer, qtypes, wants_list, best_hit, focus, total, doc_cover)
-    return matches[0] if matches else None
 
 
 def lookup_all(
@@ -161,6 +148,7 @@ def _lookup_table(
     typed_q = [t for t in qtypes if t in TYPE_PATTERNS or t == "who"]
 
     scored: list[tuple[float, int, int, dict[str, float]]] = []
+    leaf_of: dict[tuple[int, int], set[str]] = {}  # the words naming each cell (its column, or its label)
     for r, row in enumerate(table.rows):
         is_total = table.row_label(r).replace(" ", "") in TOTAL_LABELS
         for j in range(width):
@@ -182,6 +170,7 @@ def _lookup_table(
                 cterms = col_terms[j] | (_terms(own) if own else set())
                 leaf = leaf_terms[j] | (_terms(own) if own else set())
             row_t = rows_terms[r]
+            leaf_of[(r, j)] = leaf
             cov = scorer.coverage(cterms | row_t | title_terms)
             col_cov = scorer.coverage(leaf)
             row_cov = scorer.coverage_beyond(row_t, cterms | title_terms)  # what only this row explains
@@ -199,8 +188,9 @@ def _lookup_table(
             merged = sum(1 for other in table.rows if other and row and other[0].text == row[0].text) > 1 and table.layout == "grid"
             if merged and row_cov > 0 and scorer.coverage_beyond(row_t, _terms(row[0].text) | title_terms) == 0:
                 row_cov *= 0.5
-            if quoted_cols[j]:
+            if quoted_cols[j]:  # the question writes the column's name: it asks for this column
                 col_cov = max(col_cov, 0.5)
+                foc = max(foc, 1.0) if focus else foc
             score = (0.3 * quoted[r] + 0.2 * quoted_cols[j] + 0.45 * cov + 0.1 * col_cov + 0.1 * row_cov + 0.25 * year + (0.35 if typed_q else 0.1) * typed
                      + 0.1 * retrieval + focus_term(foc, bool(focus), bool(typed_q)) + total_bonus)
             scored.append((score, r, j, feats(cov, col_cov, row_cov, year, typed, foc, scorer.core_coverage(cterms | row_t | title_terms))))
@@ -212,11 +202,22 @@ def _lookup_table(
         return listing
     cells = [(r0, j0)]
     kind = "cell"
+
+    def focus_words(terms: set[str]) -> set[str]:
+        return {w for w in focus if scorer.focus_coverage({w}, terms) > 0}
+
+    def asked_words(terms: set[str]) -> set[str]:
+        return {w for w in scorer.weights if scorer.has(w, terms)}
+
     # more columns of the same row that the question names ("최종예산과 집행액", "사업비와 주관부서")
     for _s, r, j, f in scored[1:]:
-        # the column itself must be named: the table's title ("예산 총괄") names every column
-        named = bool(focus) and scorer.focus_coverage(focus, leaf_terms[j]) > 0
-        if r == r0 and j != j0 and (r, j) not in cells and f["year"] >= 0 and (named or (f["col"] > 0 and f["col"] >= 0.5 * f0["col"])):
+        # the column itself must be named: the table's title ("예산 총괄") names every column,
+        # and "집행액" does not name 집행잔액 or 확보액
+        # it must name a question word the best column does not ("최종예산과 집행액")
+        named = bool(focus_words(leaf_of[(r, j)]) - focus_words(leaf_of[(r0, j0)])) or (
+            f["col"] > 0 and f["col"] >= 0.5 * f0["col"] and bool(asked_words(leaf_of[(r, j)]) - asked_words(leaf_of[(r0, j0)])))
+        same_year = not col_years[j0] or bool(col_years[j] & col_years[j0])  # not the 합계 beside "2019년"
+        if r == r0 and j != j0 and (r, j) not in cells and f["year"] >= 0 and named and same_year:
             if not (leaf_terms[j] and leaf_terms[j] <= leaf_terms[j0]) and table.layout != "transposed":
                 cells.append((r, j))
     if len(typed_q) > 1:  # "몇 시에 어디서": one cell per asked type, in the row (or a transposed column)

@@ -102,3 +102,27 @@ def test_conversation_markdown(assistant):
     a = assistant.ask("2019년에 우호교류협약을 맺은 지자체는?")
     md = conversation_markdown([a])
     assert md.startswith("# 대화 기록") and "[1]" in md and DOC["budget"] in md
+
+
+def test_briefs_english_example(assistant):
+    a = assistant.ask("which municipalities signed in 2019?")
+    assert not a.abstained and "고성" in a.text and "옥천" in a.text
+
+
+def test_named_place_missing_from_a_document_rules_it_out(assistant):
+    # 000 has a 2018 결산 row too; the question names 금천구, which only 003 mentions
+    a = assistant.ask("금천구 협치 사업 2018년 집행액은?")
+    assert not a.abstained and a.citations[0].doc_id == DOC["performance"] and "131" in a.text
+    assert assistant.ask("지역균형발전 사업 2020년 집행액은?").abstained  # 002 has no 2020 결산; 003 is not about it
+
+
+def test_table_answer_names_only_the_asked_column(assistant):
+    a = assistant.ask("2020년 우호교류 사업의 집행액은?")
+    assert "97,242" in a.text and "집행잔액" not in a.text
+
+
+def test_overlong_conversation_turns_are_skipped(assistant):
+    a = assistant.ask("그럼 2020년에는?", history=[{"question": "가" * 5000}] * 50)
+    assert a.query == "그럼 2020년에는?"  # nothing to follow up on: the turns were too long to be questions
+    follow = assistant.ask("그럼 2020년에는?", history=[{"question": "가" * 5000}, "2019년에 우호교류협약을 맺은 지자체는?"])
+    assert "2020" in follow.query and "지자체" in follow.query

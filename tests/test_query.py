@@ -57,3 +57,20 @@ def test_followups(previous, question, resolved):
 def test_new_topics_are_not_followups():
     assert not is_followup("2023년 지역균형발전 예산은?", "역량강화 분과회의는 언제?")
     assert not is_followup("대전이랑은 예전에 언제 협약을 맺었었지?", "서울시와 대전시의 협력 분야는?")
+
+
+def test_topics_are_compound_names_written_as_one_word():
+    assert analyse("지역균형발전 사업 2020년 집행액은?").topics == ("지역균형발전",)
+    assert analyse("2019년 예산은?").topics == ()
+
+
+def test_asked_counters_and_name_words_are_not_content():
+    assert "곳" not in analyse("2020년에 우호교류협약을 맺은 지자체는 몇 곳인가?").content
+    assert analyse("세종시장 이름은?").entities == ()
+
+
+def test_junk_words_are_not_decompounded():
+    from assistant.nlp import decompound
+
+    assert decompound("가" * 1000) == ()
+    assert decompound("자치행정") == ("자치", "행정")

@@ -369,28 +369,16 @@ def write_docx(items: Sequence[Item], title: str, path: Path) -> None:
 def _docx_table(doc: Any, item: Item) -> None:
     from docx.shared import Emu
 
-    rows, cols = len(item.rows), len(item.rows[0])
-    table = doc.add_table(rows=rows, cols=cols)
-    table.style = "Table Grid"
+    table = mf.new_docx_table(doc, item)
     rel = _relative_widths(item)
     text_width = 5_760_720  # 16 cm in EMU (A4 less 2.5 cm margins)
     for j, col in enumerate(table.columns):
         col.width = Emu(int(text_width * rel[j] / sum(rel)))
-    for r, row in enumerate(item.rows):
+    mf.fill_docx_table(table, item)
+    for r, row in enumerate(item.rows[: item.level]):  # header rows in bold
         for c, tc in enumerate(row):
-            if tc and (tc.row_span > 1 or tc.col_span > 1):
-                table.cell(r, c).merge(table.cell(r + tc.row_span - 1, c + tc.col_span - 1))
-    for r, row in enumerate(item.rows):
-        for c, tc in enumerate(row):
-            if tc is None:
-                continue
-            target = table.cell(r, c)
-            lines = tc.text.split("\n")
-            target.paragraphs[0].text = lines[0]
-            for line in lines[1:]:
-                target.add_paragraph(line)
-            if r < item.level:
-                for par in target.paragraphs:
+            if tc is not None:
+                for par in table.cell(r, c).paragraphs:
                     for run in par.runs:
                         run.bold = True
 

@@ -175,23 +175,32 @@ def write_docx(path: Path) -> None:
         elif item.kind == "pagebreak":
             doc.add_page_break()
         else:
-            rows, cols = len(item.rows), len(item.rows[0])
-            table = doc.add_table(rows=rows, cols=cols)
-            table.style = "Table Grid"
-            for r, row in enumerate(item.rows):
-                for c, tc in enumerate(row):
-                    if tc and (tc.row_span > 1 or tc.col_span > 1):
-                        table.cell(r, c).merge(table.cell(r + tc.row_span - 1, c + tc.col_span - 1))
-            for r, row in enumerate(item.rows):
-                for c, tc in enumerate(row):
-                    if tc is None:
-                        continue
-                    target = table.cell(r, c)
-                    lines = tc.text.split("\n")
-                    target.paragraphs[0].text = lines[0]
-                    for line in lines[1:]:
-                        target.add_paragraph(line)
+            fill_docx_table(new_docx_table(doc, item), item)
     doc.save(str(path))
+
+
+def new_docx_table(doc: Any, item: Item) -> Any:
+    """An empty ruled python-docx table the size of ``item``'s grid."""
+    table = doc.add_table(rows=len(item.rows), cols=len(item.rows[0]))
+    table.style = "Table Grid"
+    return table
+
+
+def fill_docx_table(table: Any, item: Item) -> None:
+    """Merge ``item``'s spanning cells, then write every cell's lines as paragraphs."""
+    for r, row in enumerate(item.rows):
+        for c, tc in enumerate(row):
+            if tc and (tc.row_span > 1 or tc.col_span > 1):
+                table.cell(r, c).merge(table.cell(r + tc.row_span - 1, c + tc.col_span - 1))
+    for r, row in enumerate(item.rows):
+        for c, tc in enumerate(row):
+            if tc is None:
+                continue
+            target = table.cell(r, c)
+            lines = tc.text.split("\n")
+            target.paragraphs[0].text = lines[0]
+            for line in lines[1:]:
+                target.add_paragraph(line)
 
 
 _W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
