@@ -210,16 +210,19 @@ def _lookup_table(
         return {w for w in scorer.weights if scorer.has(w, terms)}
 
     # more columns of the same row that the question names ("최종예산과 집행액", "사업비와 주관부서")
+    best_focus, best_asked = focus_words(leaf_of[(r0, j0)]), asked_words(leaf_of[(r0, j0)])
     for _s, r, j, f in scored[1:]:
-        # the column itself must be named: the table's title ("예산 총괄") names every column,
-        # and "집행액" does not name 집행잔액 or 확보액
-        # it must name a question word the best column does not ("최종예산과 집행액")
-        named = bool(focus_words(leaf_of[(r, j)]) - focus_words(leaf_of[(r0, j0)])) or (
-            f["col"] > 0 and f["col"] >= 0.5 * f0["col"] and bool(asked_words(leaf_of[(r, j)]) - asked_words(leaf_of[(r0, j0)])))
-        same_year = not col_years[j0] or bool(col_years[j] & col_years[j0])  # not the 합계 beside "2019년"
-        if r == r0 and j != j0 and (r, j) not in cells and f["year"] >= 0 and named and same_year:
-            if not (leaf_terms[j] and leaf_terms[j] <= leaf_terms[j0]) and table.layout != "transposed":
-                cells.append((r, j))
+        if r != r0 or j == j0 or (r, j) in cells or f["year"] < 0 or table.layout == "transposed":
+            continue
+        if col_years[j0] and not col_years[j] & col_years[j0]:
+            continue  # not the 합계 beside "2019년"
+        # the column itself must be named, with a question word the best column does not name
+        # ("최종예산과 집행액"): the table's title ("예산 총괄") names every column, and "집행액"
+        # does not name 집행잔액 or 확보액
+        named = bool(focus_words(leaf_of[(r, j)]) - best_focus) or (
+            f["col"] > 0 and f["col"] >= 0.5 * f0["col"] and bool(asked_words(leaf_of[(r, j)]) - best_asked))
+        if named and not (leaf_terms[j] and leaf_terms[j] <= leaf_terms[j0]):
+            cells.append((r, j))
     if len(typed_q) > 1:  # "몇 시에 어디서": one cell per asked type, in the row (or a transposed column)
         for t in typed_q:
             if any(type_spans(_value_cell(table, r, j).text, t) for r, j in cells):
