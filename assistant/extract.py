@@ -220,7 +220,11 @@ class EvidenceScorer:
         raw = [e for t in analysis.content for e in expansions.get(t, ())] + list(extra)
         added = [a for e in raw for a in (content_terms(e) or [e])]
         # a focus word is also found through a related word, all of whose parts must be present
-        self._related = {t: tuple(tuple(content_terms(e) or [e]) for e in expansions.get(t, ())) for t in analysis.content}
+        # (as written, or in the parts Kiwi gives it alone: "일시" alone is 일 + 시, in a sentence 일시)
+        self._related = {
+            t: tuple(dict.fromkeys(f for e in expansions.get(t, ()) for f in ((e,), tuple(content_terms(e) or [e]))))
+            for t in analysis.content
+        }
         # an English word's Korean alternatives already count as that word (see has()); weighing
         # them again as related words would credit one question word twice
         alternative = {x for alts in analysis.alternatives.values() for x in alts}

@@ -117,8 +117,10 @@ def translate_terms(text: str) -> list[str]:
 
 
 _NOT_NAMES = ("이름", "성명", "누구", "연락", "전화", "번호", "담당", "소속", "직위", "직급")
+# zero-width (lookahead) matches, so that "담당 주무관 정인애" is tried at 주무관 too
 _PERSON_NEAR_ROLE = re.compile(
-    r"(?:과장|팀장|주무관|담당자?|시장|국장|위원장)\s*[:：]?\s*([가-힣]{2,4})(?![가-힣])|(?<![가-힣])([가-힣]{2,4})\s*(?=(?:과장|팀장|주무관|시장|국장|위원장)(?![가-힣]))"
+    r"(?=(?:과장|팀장|주무관|담당자?|시장|국장|위원장)\s*[:：]?\s*([가-힣]{2,4})(?![가-힣]))"
+    r"|(?<![가-힣])(?=([가-힣]{2,4})\s*(?:과장|팀장|주무관|시장|국장|위원장)(?![가-힣]))"
 )
 
 
@@ -160,7 +162,8 @@ def entities_in(text: str) -> tuple[str, ...]:
     """Places, organisations, people and document codes ("소통행정-3") named in ``text``."""
     persons = persons_in(text)
     codes = [m.group() for m in _CODE.finditer(text)]
-    return tuple(dict.fromkeys(codes + [p for p in places_in(text) if p not in persons] + list(persons)))
+    places = [p for p in places_in(text) if len(p) >= 2 and not any(n.startswith(p) for n in persons)]
+    return tuple(dict.fromkeys(codes + places + list(persons)))
 
 
 def topics_in(text: str) -> tuple[str, ...]:
