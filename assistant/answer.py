@@ -26,7 +26,20 @@ from pathlib import Path
 from typing import Any
 
 from .embeddings import Embedder, create_embedder
-from .extract import TYPE_PATTERNS, EvidenceScorer, Unit, clause, depth, enumeration, marker, score_units, type_spans, units_of
+from .extract import (
+    HOME_ENTITIES,
+    TYPE_PATTERNS,
+    EvidenceScorer,
+    Unit,
+    clause,
+    depth,
+    entity_stem,
+    enumeration,
+    marker,
+    score_units,
+    type_spans,
+    units_of,
+)
 from .feedback import FeedbackStore
 from .indexdir import SearchIndex
 from .nlp import terms as content_terms
@@ -83,9 +96,6 @@ class Library:
 
 
 ENTITY_GAP_WEIGHT = 1.5  # see cover_of() in Assistant._extract
-_HOME = ("서울", "서울시", "서울특별시")  # every document is Seoul's: naming it tells nothing
-
-
 # "신규 희망 지자체(7월 현재) : 16개(광역3, 기초13)": an item that reports a number, not a name
 _COUNT_ITEM = re.compile(r"[:：]\s*\d[\d,]*\s*(?:개|회|건|명|곳|개소)(?:\s*\(|\s*$)")
 
@@ -113,16 +123,11 @@ def _col_label(t: Table, j: int) -> str:
 def _entities_missing_from(entities: Sequence[str], text: str) -> float:
     """Share of ``entities`` (places, people) that ``text`` never mentions ("금천구" counts
     as mentioned where "금천" is written)."""
-    ents = [e for e in entities if e not in _HOME and not re.search(r"-\d", e)]
+    ents = [e for e in entities if e not in HOME_ENTITIES and not re.search(r"-\d", e)]
     if not ents:
         return 0.0
     flat = text.replace(" ", "")
-    missing = 0
-    for e in ents:
-        base = e[:-1] if e.endswith(("시", "도", "구", "군")) and len(e) > 2 else e
-        if base.replace(" ", "") not in flat:
-            missing += 1
-    return missing / len(ents)
+    return sum(1 for e in ents if entity_stem(e) not in flat) / len(ents)
 
 
 MAX_HISTORY_TURNS = 20  # a follow-up is resolved against at most this many earlier turns
@@ -562,7 +567,7 @@ class Assistant:
             return 0.0
         missing = 0
         for e in ents:
-            base = e[:-1] if e.endswith(("시", "도", "구", "군")) and len(e) > 2 else e
+            base = entity_stem(e)
             if base not in self._df and e not in self._df and not all(t in self._df for t in content_terms(base)):
                 missing += 1
         return missing / len(ents)

@@ -50,6 +50,18 @@ PERSON = re.compile(
 )
 _NOT_NAME_END = re.compile(r"(시|도|군|구|과|실|국|관|는|를|을|에|의|와|로|며|청|회)$")
 _ENUM_SEP = re.compile(r"\s*(?:,(?!\d{3})|、|▲|ㆍ(?=[가-힣]{2,}))\s*")
+HOME_ENTITIES = ("서울", "서울시", "서울특별시")  # every document is Seoul's: naming it tells nothing
+
+
+_OTHER_PLACE = re.compile(r"([가-힣]{2,8}(?:특별자치시|특별자치도|광역시|특별시|시|도|군|구))(?=[\s,·()'‘’와과의은는이가에도를]|$)")
+
+
+def entity_stem(entity: str) -> str:
+    """"금천구" is mentioned where "금천" is written, "대전시" where "대전" is."""
+    e = entity.replace(" ", "")
+    return e[:-1] if e.endswith(("시", "도", "구", "군")) and len(e) > 2 else e
+
+
 TOTAL_LABELS = frozenset({"계", "합계", "총계", "소계", "총", "합 계"})
 
 TYPE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -399,6 +411,20 @@ def score_units(
     """Fill ``Unit.score`` and ``Unit.features``. For a question asking for a list, holding or
     heading a list is what "the kind of value asked for" means."""
     typed_q = typed_question(qtypes) or wants_list
+    places = [e for e in scorer.q.entities if e not in HOME_ENTITIES and not re.search(r"-\d", e)]
+
+    def entity_gap(u: Unit) -> float:
+        """1 when the one place or person the question names is missing from the unit (and from
+        the item it belongs to): "대전이랑은 언제" is not answered by a sentence about 광주."""
+        if len(places) != 1:  # several places are often context ("세종·대전 이전에 협약을 맺은 곳은?")
+            return 0.0
+        flat = (u.text + "".join(u.parent_terms)).replace(" ", "")  # not the headings: the title names every city
+        if entity_stem(places[0]) in flat:
+            return 0.0
+        # it names other places instead ("전라남도('04년), 광주광역시('17년)"); a line naming no
+        # place ("사업규모: 8.5억") is about the document's own subject
+        return 1.0 if any(m.group(1) not in HOME_ENTITIES for m in _OTHER_PLACE.finditer(u.text)) else 0.0
+
     for u in units:
         terms = scorer.with_entities(u.text, u.terms)
         both_ctx = u.context_terms | u.parent_terms
@@ -443,6 +469,7 @@ def score_units(
         u.score = (0.4 * both + 0.25 * own + 0.1 * retrieval + (0.3 if typed_q else 0.1) * typed + 0.25 * year
                    + focus_term(foc, bool(focus), typed_q) + 0.15 * near + 0.2 * doc - (0.2 if novel < 0.34 and (not typed_q or typed == 0) else 0.0)
                    + 0.15 * consistent
+                   - 0.25 * entity_gap(u)
                    - (0.4 if _is_title(u) else 0.0))
 
 

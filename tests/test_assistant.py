@@ -126,3 +126,10 @@ def test_overlong_conversation_turns_are_skipped(assistant):
     assert a.query == "그럼 2020년에는?"  # nothing to follow up on: the turns were too long to be questions
     follow = assistant.ask("그럼 2020년에는?", history=[{"question": "가" * 5000}, "2019년에 우호교류협약을 맺은 지자체는?"])
     assert "2020" in follow.query and "지자체" in follow.query
+
+
+def test_a_sentence_about_another_city_does_not_answer(assistant):
+    history = [assistant.ask("서울시와 세종시의 협력 분야는?")]
+    history.append(assistant.ask("대전시는?", history))
+    a = assistant.ask("대전이랑은 예전에 언제 협약을 맺었었지?", history)
+    assert not a.abstained and "2015" in a.text
