@@ -505,7 +505,7 @@ class Assistant:
 
         # grid tables answer through the table lookup; label/value tables and prose through sentences
         pool = hits[: self.settings.units_from]
-        units = units_of([h for h in pool if h.chunk.table is None or self._layout(h) == "keyvalue"])
+        units = units_of([h for h in pool if h.chunk.table is None or self._layout(h) == "keyvalue"], self._doc_text)
         score_units(units, scorer, qtypes, best_hit, focus, cover_of, wants_list)
         units.sort(key=lambda u: -u.score)
         candidates: list[tuple[Hit, Table, set[str]]] = []

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from .cleaning import sub_offsets
 from .nlp import sentence_spans
 from .records import Block, Cell, Chunk, Document, OffsetMap, Table
+from .tables import kv_fields
 
 TokenCounter = Callable[[str], int]
 
 #: Bump when chunk boundaries or texts change: indexes built by another version are rebuilt.
-CHUNKER_VERSION = "7"
+CHUNKER_VERSION = "8"
 
 
 @dataclass(frozen=True)
@@ -150,13 +151,16 @@ class Chunker:
         out: list[Chunk] = []
         for r, row in enumerate(table.rows):
             if table.layout == "keyvalue":
-                values = [c for c in row[1:] if c.text]
-                if not values:
+                if not any(c.text for c in row[1:]):
                     continue
-                label = row[0]
-                # the label rides with the first value: "사업기간: 연례반복" is one unit
-                fields = [_Field(f"{label.text}: " if label.text else "", values[0], label.start if label.text else values[0].start)]
-                fields += [_Field("", c, c.start) for c in values[1:]]
+                # each label rides with its value: "총사업비: 1,194백만원 | 사업유형: 계속/자체/운영"
+                fields = []
+                for k, v in kv_fields(row):
+                    if k is not None and v is not None:
+                        fields.append(_Field(f"{row[k].text}: ", row[v], row[k].start))
+                    else:
+                        c = row[v if v is not None else k]  # type: ignore[index]
+                        fields.append(_Field("", c, c.start))
             else:
                 fields = []
                 for j, c in enumerate(row):

@@ -326,9 +326,10 @@ class EvidenceScorer:
         return -1.0 if ys else 0.0
 
 
-def units_of(hits: Sequence[Hit]) -> list[Unit]:
+def units_of(hits: Sequence[Hit], source_of: Callable[[str], str] | None = None) -> list[Unit]:
     """Sentences, list items and table fields of the retrieved chunks (each source span once:
-    overlapping chunks repeat sentences)."""
+    overlapping chunks repeat sentences). ``source_of(doc_id)`` gives a document's original text,
+    whose indentation nests items that share a marker ("- 운영" over "  - 위원수 : …")."""
     out: list[Unit] = []
     seen: set[tuple[str, int, int]] = set()
     for h in hits:
@@ -342,7 +343,7 @@ def units_of(hits: Sequence[Hit]) -> list[Unit]:
                 continue
             seen.add(key)
             out.append(Unit(h, a, b, text, set(content_terms(text)), ctx_terms | title_terms, title_terms))
-    _nest(out)
+    _nest(out, source_of)
     return out
 
 
@@ -375,10 +376,13 @@ def depth(u: Unit, source: str = "") -> tuple[float, int]:
     return (MARKER_RANK.get(mark, 5), indent)
 
 
-def _nest(units: list[Unit]) -> None:
+_SHORT_ITEM = 40
+
+
+def _nest(units: list[Unit], source_of: Callable[[str], str] | None = None) -> None:
     """Give each list item the terms of the item it is nested under (same chunk, shallower)."""
     for u in units:
-        u.depth = depth(u)
+        u.depth = depth(u, source_of(u.chunk.doc_id) if source_of else "")
     by_chunk: dict[int, list[Unit]] = {}
     for u in units:
         by_chunk.setdefault(u.chunk.id, []).append(u)
@@ -388,10 +392,12 @@ def _nest(units: list[Unit]) -> None:
             if u.depth[0] >= 9:
                 continue
             for prev in reversed(group[:i]):
-                if prev.depth[0] < u.depth[0]:
+                if prev.depth[0] < u.depth[0] or (prev.depth < u.depth and len(prev.text) <= _SHORT_ITEM):
+                    # an item indented under one with the same marker is a sub-item of a heading-like
+                    # item ("- 지역상생발전위원회 운영"); under a full sentence it elaborates on its own
                     u.parent_terms = prev.terms
                     break
-            if i + 1 < len(group) and group[i + 1].depth[0] > u.depth[0] and group[i + 1].depth[0] < 9:
+            if i + 1 < len(group) and group[i + 1].depth > u.depth and group[i + 1].depth[0] < 9:
                 u.has_children = True
 
 
@@ -447,8 +453,12 @@ def score_units(
         label = _label_part(u.text)
         label_terms = set(content_terms(label)) if label else set()
         if label_terms and ((focus and all(scorer.has(f, label_terms) for f in focus)) or label_terms <= set(scorer.q.content)):
-            # "배석자: …" answers "배석자는?"; "※ 마이스(MICE): …" defines what the question names
-            typed, foc = max(typed, 1.0 if focus else 0.8), 1.0
+            # "배석자: …" answers "배석자는?"; "※ 마이스(MICE): …" defines what the question names;
+            # but "대외협력과장: 배덕환" does not answer "배덕환 과장 전화번호는?": no number in it
+            asked = [t for t in qtypes if t in TYPE_PATTERNS or t == "who"]
+            if typed > 0 or asked != ["phone"]:  # the one kind of value whose ask is unmistakable
+                typed = max(typed, 1.0 if focus else 0.8)
+            foc = 1.0
         elif focus:
             foc = scorer.focus_coverage(focus, terms | set(_row_terms(u)))
             if u.chunk.heading_path and u.text.lstrip()[:1] in _LIST_START:

@@ -24,6 +24,7 @@ from .embedcache import EmbeddingCache
 from .embeddings import Embedder, text_hash
 from .indexdir import IndexFolder, Manifest, SearchIndex
 from .lexical import BM25Index
+from .nlp import analyser_version
 from .nlp import terms as content_terms
 from .readers import SUPPORTED_SUFFIXES, UnreadableDocument, file_sha256, load_document
 from .records import Chunk, Document, SkippedFile
@@ -121,7 +122,8 @@ class Indexer:
     def fingerprint(self) -> tuple[dict, dict]:
         """The model and chunking settings recorded in the manifest (a change means a full rebuild)."""
         model = {"backend": self.embedder.backend, "name": self.embedder.name, "key": self.embedder.key, "dim": self.embedder.dim}
-        chunking = {"max_tokens": self.settings.max_tokens, "overlap_tokens": self.settings.overlap_tokens, "version": CHUNKER_VERSION}
+        chunking = {"max_tokens": self.settings.max_tokens, "overlap_tokens": self.settings.overlap_tokens, "version": CHUNKER_VERSION,
+                    "analyser": analyser_version()}
         return model, chunking
 
     def _previous(self) -> tuple[Path | None, Manifest | None, str]:

@@ -6,10 +6,12 @@ thread-safe for analysis), created lazily.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
 from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,8 +51,32 @@ def get_kiwi() -> Kiwi:
                 log.debug("loading Kiwi")
                 # the typo and multi-word dictionaries change nothing measurable on our documents
                 # (0 of 6,220 distinct tokens) but cost ~1.5 s at start and ~20% of throughput
-                _kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False)
+                kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False)
+                for word, tag in user_words():
+                    kiwi.add_user_word(word, tag)
+                _kiwi = kiwi
     return _kiwi
+
+
+@lru_cache(maxsize=1)
+def user_words() -> tuple[tuple[str, str], ...]:
+    """Administrative words Kiwi's model splits wrongly (``assistant/data/kiwi_words.tsv``)."""
+    text = resources.files("assistant.data").joinpath("kiwi_words.tsv").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, tag = line.split("\t")[:2]
+            out.append((word.strip(), tag.strip()))
+    return tuple(out)
+
+
+def analyser_version() -> str:
+    """Changes when the terms of a text may change (Kiwi's version, the user dictionary): an
+    index built under another one is rebuilt."""
+    from importlib.metadata import version
+
+    words = ",".join(f"{w}/{t}" for w, t in user_words())
+    return f"kiwipiepy {version('kiwipiepy')}; " + hashlib.sha1(words.encode()).hexdigest()[:10]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

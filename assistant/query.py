@@ -189,6 +189,23 @@ def topics_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_EN_ASKED = re.compile(
+    r"\b(?:what|which|who)(?:'s)?\s+(?:(?:is|are|was|were)\s+)?(?:(?:the|a|an)\s+)?"
+    r"([a-z0-9][a-z0-9\-]*(?:\s+(?:and\s+)?[a-z][a-z\-]*){0,3}?)"
+    r"(?=\s+(?:of|for|in|on|at|to|with|from|under|did|does|do|is|are|was|were|has|have|had|runs?|handles?|manages?|signed)\b|\s*[?,]|\s*$)"
+)
+
+
+def focus_en(question: str) -> tuple[str, ...]:
+    """Korean terms of what an English question asks for: "Which department runs …" → 부서;
+    "What is the phone number of …" → 전화. Empty where the asked words are not in the glossary."""
+    m = _EN_ASKED.search(question.lower())
+    if not m:
+        return ()
+    main, _alternatives = translate(m.group(1))
+    return tuple(dict.fromkeys(t for t in main if not t.isdigit()))
+
+
 def focus_of(question: str) -> tuple[str, ...]:
     """Content terms of the word(s) the question asks about: "…변경 대상사업은?" → 대상, 사업;
     "사업비와 주관부서는?" → 사업비, 주관, 부서; "사업근거를 전부 나열해줘" → 사업, 근거."""
@@ -259,7 +276,7 @@ def analyse(question: str) -> QueryAnalysis:
         ents = entities_in(q)
     year_terms = {str(y) for y in yrs} | {str(y)[2:] for y in yrs}
     content = tuple(t for t in content_source if t not in year_terms and not t.isdigit() and t not in ("및", "등"))
-    focus = focus_of(q) if lang == "ko" else ()
+    focus = focus_of(q) if lang == "ko" else focus_en(q)
     topics = topics_in(q) if lang == "ko" else ()
     return QueryAnalysis(q, lang, question_type(q, lang), yrs, tuple(bm25_terms), content, ents, focus, alternatives, topics)
 
@@ -267,8 +284,11 @@ def analyse(question: str) -> QueryAnalysis:
 def question_types(text: str, lang: str) -> list[str]:
     """Every kind of answer the question asks for, in the order it asks ("몇 시에 어디서" → when, where)."""
     t = text.lower() if lang == "en" else text
+    if lang == "en":  # "the phone number of 배덕환" asks for a number, not for how many
+        t = re.sub(r"\bcontact\s+numbers?\b", lambda m: "phone".ljust(len(m.group())), t)
+        t = re.sub(r"\b(phone|telephone|extension)\s+(numbers?)\b", lambda m: m.group(1) + " " + "_" * len(m.group(2)), t)
     found: list[tuple[int, str]] = []
-    for qtype, cues in (_EN_TYPES if lang == "en" else _KO_TYPES_ALL):
+    for qtype, cues in (_EN_TYPES_ALL if lang == "en" else _KO_TYPES_ALL):
         positions = []
         for c in cues:
             m = re.search(rf"\b{re.escape(c)}\b", t) if lang == "en" else re.search(re.escape(c), t)
@@ -280,13 +300,14 @@ def question_types(text: str, lang: str) -> list[str]:
     if "count" in positions and positions.get("when") == positions["count"]:
         found = [(pos, q) for pos, q in found if q != "count"]  # "몇 시에" asks when, not how many
     types = [q for _, q in sorted(found)]
-    if "phone" in types and "who" in types and types.index("who") < types.index("phone"):
+    if lang == "ko" and "phone" in types and "who" in types and types.index("who") < types.index("phone"):
         if not re.search(r"(?:과장|팀장|주무관|담당자?|이름|누구)\s*(?:과|와|이랑|랑|및|하고)\s", t):
             types.remove("who")  # "담당 과장 전화번호는?" asks for the number; "팀장과 연락처는?" for both
     return types or ["what"]
 
 
 _KO_TYPES_ALL: tuple[tuple[str, tuple[str, ...]], ...] = (("phone", ("전화", "연락처", "내선", "번호")), *_KO_TYPES)
+_EN_TYPES_ALL: tuple[tuple[str, tuple[str, ...]], ...] = (("phone", ("phone", "telephone", "extension")), *_EN_TYPES)
 _VAGUE = frozenset("곳 것 거 분 쪽 때 데 수 점 중 뭐 대비 이상 이하 기준 경우 관련 예정".split())
 _ASKING = ("언제", "누구", "누가", "어디", "얼마", "몇", "무엇", "뭐", "어떤", "어떻게", "왜", "무슨", "어느")
 _DEMONSTRATIVE = ("그 ", "그때", "거기", "같은", "해당", "그곳")

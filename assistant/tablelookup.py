@@ -16,6 +16,7 @@ from .extract import TOTAL_LABELS, TYPE_PATTERNS, EvidenceScorer, focus_term, ty
 from .metadata import years as years_in_text
 from .nlp import terms as content_terms
 from .records import Cell, Hit, Table
+from .tables import kv_fields, own_label
 
 LONG_CELL = 80  # longer cells are prose: sentences answer better than the whole cell
 
@@ -84,12 +85,6 @@ def lookup_all(
     return sorted(out, key=lambda m: -m.score)
 
 
-def _own_label(text: str) -> str:
-    """A self-labelled cell ("마을자치과장 : 유인현 (1040)") names itself before the colon."""
-    m = re.match(r"^([^:：]{1,20})\s*[:：]\s*\S", text)
-    return m.group(1) if m else ""
-
-
 def _leaf(label: str) -> str:
     return label.split(" / ")[-1]
 
@@ -147,6 +142,7 @@ def _lookup_table(
     any_row_match = any(quoted) or any(scorer.coverage_beyond(t, title_terms) > 0 for t in rows_terms)
     typed_q = [t for t in qtypes if t in TYPE_PATTERNS or t == "who"]
 
+    kv_rows = [{v: k for k, v in kv_fields(row) if v is not None} for row in table.rows] if table.layout == "keyvalue" else []
     scored: list[tuple[float, int, int, dict[str, float]]] = []
     leaf_of: dict[tuple[int, int], set[str]] = {}  # the words naming each cell (its column, or its label)
     for r, row in enumerate(table.rows):
@@ -157,19 +153,29 @@ def _lookup_table(
             cell = _value_cell(table, r, j)
             if not cell.text or len(cell.text) > LONG_CELL or not re.search(r"[0-9A-Za-z가-힣]", cell.text):
                 continue
-            own = _own_label(cell.text)
+            own = own_label(cell.text)
+            row_t = rows_terms[r]
             if table.layout == "keyvalue":
+                if j not in kv_rows[r]:
+                    continue  # a label
+                k = kv_rows[r][j]
                 if own:
                     cterms = _terms(own)
-                elif _kv_value(row, j):
-                    cterms = _terms(row[j - 1].text)
+                elif k is not None:
+                    cterms = _terms(row[k].text)
+                    if sum(1 for x in kv_rows[r].values() if x is not None) > 1:
+                        # independent pairs ("협업부서 | 전부서 | 협업내용 | … 협치 추진"): the words
+                        # of the other pairs say nothing about this value
+                        pair = f"{row[k].text} {cell.text}"
+                        row_t = scorer.with_entities(pair, _terms(pair))
+                elif _after_name(row, j):
+                    cterms = _terms(row[j - 1].text)  # "배덕환 | 2133-6650": the number of the name before it
                 else:
                     continue
                 leaf = cterms
             else:
                 cterms = col_terms[j] | (_terms(own) if own else set())
                 leaf = leaf_terms[j] | (_terms(own) if own else set())
-            row_t = rows_terms[r]
             leaf_of[(r, j)] = leaf
             cov = scorer.coverage(cterms | row_t | title_terms)
             col_cov = scorer.coverage(leaf)
@@ -332,8 +338,8 @@ def _category_rows(
     return best
 
 
-def _kv_value(row: Sequence[Cell], j: int) -> bool:
-    """In a label/value table a value follows a label (a non-numeric cell)."""
+def _after_name(row: Sequence[Cell], j: int) -> bool:
+    """A value standing alone after a text cell belongs to it ("배덕환 | 2133-6650")."""
     return j > 0 and bool(row[j - 1].text) and row[j - 1].value is None and len(row[j - 1].text) <= 30
 
 

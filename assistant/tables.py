@@ -207,6 +207,51 @@ def build_table(
     )
 
 
+def own_label(text: str) -> str:
+    """A self-labelled cell ("마을자치과장 : 유인현 (1040)") names itself before the colon."""
+    m = re.match(r"^([^:：]{1,20})\s*[:：]\s*\S", text)
+    return m.group(1) if m else ""
+
+
+_SOURCE_LABELLED = re.compile(r"^\s*\([^)]{1,10}\)\s*\S")  # "(시비)98,450천원"
+
+
+_BULLETS = "○□■●❍◦-–※·▸‣•"
+
+
+def _is_key(cell: Cell) -> bool:
+    t = cell.text.strip()
+    return bool(t) and cell.value is None and len(t) <= 30 and not own_label(t) and t[0] not in _BULLETS and not t.endswith((".", "다"))
+
+
+def _names_itself(text: str) -> bool:
+    """"팀장 : 이태순 (2201)", "(시비)98,450천원"; not a bulleted sentence ("○ 협약 체결 : 12건")."""
+    t = text.strip()
+    return bool(t) and t[0] not in _BULLETS and bool(own_label(t) or _SOURCE_LABELLED.match(t))
+
+
+def kv_fields(row: Sequence[Cell]) -> list[tuple[int | None, int | None]]:
+    """The fields of a label/value row as (label column, value column), read left to right:
+    "총사업비 | 1,194백만원 | 사업유형 | 계속/자체/운영" holds two fields. A cell that names its
+    own label ("팀장 : 이태순 (2201)") is a field alone (None, j); so is a label whose value cell
+    is empty (j, None)."""
+    out: list[tuple[int | None, int | None]] = []
+    j = 0
+    while j < len(row):
+        cell = row[j]
+        if not cell.text.strip():
+            j += 1
+            continue
+        nxt = row[j + 1] if j + 1 < len(row) else None
+        if _is_key(cell) and nxt is not None and not _names_itself(nxt.text):
+            out.append((j, j + 1) if nxt.text.strip() else (j, None))
+            j += 2
+            continue
+        out.append((None, j))
+        j += 1
+    return out
+
+
 def format_value(value: float, unit: str | None) -> str:
     """``98450, "천원"`` → ``"98,450천원"``."""
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"

@@ -133,3 +133,19 @@ def test_a_sentence_about_another_city_does_not_answer(assistant):
     history.append(assistant.ask("대전시는?", history))
     a = assistant.ask("대전이랑은 예전에 언제 협약을 맺었었지?", history)
     assert not a.abstained and "2015" in a.text
+
+
+def test_a_label_value_row_is_read_pair_by_pair(assistant):
+    # "총사업비 | 1,194백만원 | 사업유형 | 계속/자체/운영 | 추진부서 | 마을자치과": 추진부서 names 마을자치과,
+    # and the 협업내용 beside 협업부서 does not make 전부서 the department that runs the project
+    for q in ("소통행정-3 협치 강화 사업은 어느 부서가 추진해?", "Which department runs the 소통행정-3 governance strengthening project?"):
+        a = assistant.ask(q)
+        assert not a.abstained and "마을자치과" in a.text, q
+
+
+def test_phone_questions_in_english_and_korean(assistant):
+    for q in ("What is the phone number of 배덕환, head of the 대외협력과?", "배덕환 과장 전화번호는?"):
+        a = assistant.ask(q)
+        assert not a.abstained and "2133-6650" in a.text, q
+    a = assistant.ask("소통행정-3 보고서 작성자 중 담당자 이름과 내선번호는?")
+    assert not a.abstained and "박은혜" in a.text and "2205" in a.text

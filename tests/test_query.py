@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.query import analyse, focus_of, is_followup, question_types, resolve_followup, years_in
+from assistant.query import analyse, focus_en, focus_of, is_followup, question_types, resolve_followup, years_in
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,31 @@ def test_years(text, years):
 )
 def test_question_types(q, types):
     assert question_types(q, "ko") == types
+
+
+@pytest.mark.parametrize(
+    "q,types",
+    [("What is the phone number of 배덕환?", ["what", "phone"]), ("What is the contact number of the officer?", ["what", "phone", "who"]),
+     ("Who is the team leader, and what is the phone number?", ["who", "what", "phone"]), ("What is the number of members?", ["what", "count"]),
+     ("How many municipalities signed?", ["count", "what"])],
+)
+def test_english_question_types(q, types):
+    assert question_types(q, "en") == types
+
+
+def test_english_focus_is_the_asked_noun_in_korean():
+    assert focus_en("Which department runs the 소통행정-3 governance strengthening project?") == ("부서",)
+    assert focus_en("What is the 2022 budget of the friendship exchange project?") == ("예산",)
+    assert focus_en("Who is the mayor of Sejong?") == ("시장",)
+    assert focus_en("How much did the project spend in 2020?") == ()
+    assert analyse("Which department runs the 소통행정-3 project?").focus == ("부서",)
+
+
+def test_administrative_words_kiwi_splits_wrongly_are_kept_whole():
+    from assistant.nlp import terms
+
+    assert terms("담당자 이름과 내선번호는?") == ["담당자", "이름", "내선", "번호"]
+    assert "불용액" in terms("불용액 발생") and "전출금" in terms("전출금 편성")
 
 
 def test_english_question_is_translated_for_bm25_and_keeps_korean_words():

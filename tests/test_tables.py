@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.tables import GridCell, build_table, column_unit, format_value, parse_unit_line, parse_value
+from assistant.tables import GridCell, build_table, column_unit, format_value, kv_fields, parse_unit_line, parse_value
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,25 @@ def test_key_value_table_and_merged_label():
     t = build_table(grid, 0, 0, "산출근거", None)
     assert t.layout == "keyvalue"
     assert t.rows[1][0].text == "사무관리비" and t.rows[1][0].inherited
+
+
+@pytest.mark.parametrize(
+    "row,fields",
+    [
+        # pairs side by side (소통행정-3's 사업개요)
+        (("총사업비", "1,194백만원", "사업유형", "계속/자체/운영", "추진부서", "마을자치과"), [(0, 1), (2, 3), (4, 5)]),
+        # self-labelled cells stand alone
+        (("작성 자", "마을자치과장 : 유인현 (1040)", "팀장 : 이태순 (2201)"), [(None, 0), (None, 1), (None, 2)]),
+        # a label over an empty cell, then a pair
+        (("중앙정부", "", "서울시", "서울민주주의위원회 민관협치담당관"), [(0, None), (2, 3)]),
+        # a value that names its source ("(시비)98,450천원") is not the value of the label before it
+        (("사업비 (당해년도)", "98,450천원", "(국비)", "(시비)98,450천원"), [(0, 1), (None, 2), (None, 3)]),
+        # a role with its holder, then the holder's number
+        (("담당부서 : 행정국 대외협력과", "대외협력과장", "배덕환", "2133-6650"), [(None, 0), (1, 2), (None, 3)]),
+        # a numbered value is never a label
+        (("2019년도", "○ 타 지자체 우호교류협약 체결 : 12건"), [(0, 1)]),
+    ],
+)
+def test_key_value_fields(row, fields):
+    t = build_table(cells(row), 0, 0, "", None, layout="keyvalue")
+    assert kv_fields(t.rows[0]) == fields
