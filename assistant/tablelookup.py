@@ -190,9 +190,11 @@ def _lookup_table(
             total_bonus = 0.08 if is_total and (total or not any_row_match) else 0.0
             if quoted[r]:
                 row_cov = max(row_cov, 0.5)
-            # a merged label ("사무관리비" over three breakdown rows) names a group, not this row
+            # a merged label ("사무관리비" over three breakdown rows) names a group, not this row,
+            # unless the row itself says more of the question than a common word ("우호교류사업"
+            # matches 사업 of "우호교류협약 사업의 사무관리비": 0.09 of the question's weight)
             merged = sum(1 for other in table.rows if other and row and other[0].text == row[0].text) > 1 and table.layout == "grid"
-            if merged and row_cov > 0 and scorer.coverage_beyond(row_t, _terms(row[0].text) | title_terms) == 0:
+            if merged and row_cov > 0 and scorer.coverage_beyond(row_t, _terms(row[0].text) | title_terms) < 0.1:
                 row_cov *= 0.5
             if quoted_cols[j]:  # the question writes the column's name: it asks for this column
                 col_cov = max(col_cov, 0.5)

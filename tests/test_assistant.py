@@ -149,3 +149,10 @@ def test_phone_questions_in_english_and_korean(assistant):
         assert not a.abstained and "2133-6650" in a.text, q
     a = assistant.ask("소통행정-3 보고서 작성자 중 담당자 이름과 내선번호는?")
     assert not a.abstained and "박은혜" in a.text and "2205" in a.text
+
+
+def test_a_group_total_beats_a_breakdown_row_that_shares_a_common_word(assistant):
+    # 예산 총괄's 사무관리비 row (94,450) against 산출근거's "○ 우호교류사업 발굴 … = 8,800천원" under the
+    # merged label 사무관리비: that row shares only 사업 with the question beyond its label
+    a = assistant.ask("우호교류협약 사업의 2022년 사무관리비 예산은?")
+    assert not a.abstained and "94,450" in a.text
