@@ -36,6 +36,7 @@ from .extract import (
     entity_stem,
     enumeration,
     marker,
+    named_entities,
     score_units,
     type_spans,
     units_of,
@@ -123,7 +124,7 @@ def _col_label(t: Table, j: int) -> str:
 def _entities_missing_from(entities: Sequence[str], text: str) -> float:
     """Share of ``entities`` (places, people) that ``text`` never mentions ("금천구" counts
     as mentioned where "금천" is written)."""
-    ents = [e for e in entities if e not in HOME_ENTITIES and not re.search(r"-\d", e)]
+    ents = named_entities(entities)
     if not ents:
         return 0.0
     flat = text.replace(" ", "")
@@ -562,7 +563,7 @@ class Assistant:
 
     def _missing_entities(self, a: QueryAnalysis) -> float:
         """Share of the places and people the question names that no indexed text mentions."""
-        ents = [e for e in a.entities if e not in ("서울", "서울시", "서울특별시")]
+        ents = [e for e in a.entities if e not in HOME_ENTITIES]  # codes too: "소통행정-3" must be indexed
         if not ents:
             return 0.0
         missing = 0

@@ -14,6 +14,10 @@ from collections.abc import Iterable
 
 from .records import OffsetMap
 
+#: A list item's marker at the start of a line or cell ("- ", "○ ", "1. ", "(2)", "①", "가. ").
+LIST_MARK = re.compile(
+    r"^(?:[-–○●◦❍▸▹‣‧•·▪◆◇■※*→]|\d{1,2}[.)](?=\s)|\(\d{1,2}\)|[①-⑳]|[가-하][.)](?=\s))\s*"
+)
 _TOKEN = re.compile(
     r"(?P<li><li\b[^>\n]*>)"
     r"|(?P<tag></?[A-Za-z][^<>\n]*>)"

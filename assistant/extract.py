@@ -56,6 +56,12 @@ HOME_ENTITIES = ("서울", "서울시", "서울특별시")  # every document is 
 _OTHER_PLACE = re.compile(r"([가-힣]{2,8}(?:특별자치시|특별자치도|광역시|특별시|시|도|군|구))(?=[\s,·()'‘’와과의은는이가에도를]|$)")
 
 
+def named_entities(entities: Iterable[str]) -> list[str]:
+    """The places and people among a question's entities: not the home city, not a document
+    code ("소통행정-3")."""
+    return [e for e in entities if e not in HOME_ENTITIES and not re.search(r"-\d", e)]
+
+
 def entity_stem(entity: str) -> str:
     """"금천구" is mentioned where "금천" is written, "대전시" where "대전" is."""
     e = entity.replace(" ", "")
@@ -417,7 +423,7 @@ def score_units(
     """Fill ``Unit.score`` and ``Unit.features``. For a question asking for a list, holding or
     heading a list is what "the kind of value asked for" means."""
     typed_q = typed_question(qtypes) or wants_list
-    places = [e for e in scorer.q.entities if e not in HOME_ENTITIES and not re.search(r"-\d", e)]
+    places = named_entities(scorer.q.entities)
 
     def entity_gap(u: Unit) -> float:
         """1 when the one place or person the question names is missing from the unit (and from

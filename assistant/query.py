@@ -285,8 +285,7 @@ def question_types(text: str, lang: str) -> list[str]:
     """Every kind of answer the question asks for, in the order it asks ("몇 시에 어디서" → when, where)."""
     t = text.lower() if lang == "en" else text
     if lang == "en":  # "the phone number of 배덕환" asks for a number, not for how many
-        t = re.sub(r"\bcontact\s+numbers?\b", lambda m: "phone".ljust(len(m.group())), t)
-        t = re.sub(r"\b(phone|telephone|extension)\s+(numbers?)\b", lambda m: m.group(1) + " " + "_" * len(m.group(2)), t)
+        t = re.sub(r"\b(?:phone|telephone|contact|extension)\s+numbers?\b", lambda m: "phone".ljust(len(m.group())), t)
     found: list[tuple[int, str]] = []
     for qtype, cues in (_EN_TYPES_ALL if lang == "en" else _KO_TYPES_ALL):
         positions = []

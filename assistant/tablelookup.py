@@ -143,6 +143,7 @@ def _lookup_table(
     typed_q = [t for t in qtypes if t in TYPE_PATTERNS or t == "who"]
 
     kv_rows = [{v: k for k, v in kv_fields(row) if v is not None} for row in table.rows] if table.layout == "keyvalue" else []
+    kv_pairs = [sum(1 for k in fields.values() if k is not None) for fields in kv_rows]
     scored: list[tuple[float, int, int, dict[str, float]]] = []
     leaf_of: dict[tuple[int, int], set[str]] = {}  # the words naming each cell (its column, or its label)
     for r, row in enumerate(table.rows):
@@ -163,7 +164,7 @@ def _lookup_table(
                     cterms = _terms(own)
                 elif k is not None:
                     cterms = _terms(row[k].text)
-                    if sum(1 for x in kv_rows[r].values() if x is not None) > 1:
+                    if kv_pairs[r] > 1:
                         # independent pairs ("협업부서 | 전부서 | 협업내용 | … 협치 추진"): the words
                         # of the other pairs say nothing about this value
                         pair = f"{row[k].text} {cell.text}"

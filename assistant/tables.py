@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .cleaning import LIST_MARK
 from .records import Cell, OffsetMap, Table
 
 UNITS = ("백만원", "천원", "억원", "만원", "원", "%", "명", "개소", "개", "건", "회", "곳", "억", "명이내")
@@ -216,18 +217,15 @@ def own_label(text: str) -> str:
 _SOURCE_LABELLED = re.compile(r"^\s*\([^)]{1,10}\)\s*\S")  # "(시비)98,450천원"
 
 
-_BULLETS = "○□■●❍◦-–※·▸‣•"
-
-
 def _is_key(cell: Cell) -> bool:
     t = cell.text.strip()
-    return bool(t) and cell.value is None and len(t) <= 30 and not own_label(t) and t[0] not in _BULLETS and not t.endswith((".", "다"))
+    return bool(t) and cell.value is None and len(t) <= 30 and not own_label(t) and not LIST_MARK.match(t) and not t.endswith((".", "다"))
 
 
 def _names_itself(text: str) -> bool:
-    """"팀장 : 이태순 (2201)", "(시비)98,450천원"; not a bulleted sentence ("○ 협약 체결 : 12건")."""
+    """"팀장 : 이태순 (2201)", "(시비)98,450천원"; not a list item ("○ 협약 체결 : 12건")."""
     t = text.strip()
-    return bool(t) and t[0] not in _BULLETS and bool(own_label(t) or _SOURCE_LABELLED.match(t))
+    return bool(t) and not LIST_MARK.match(t) and bool(own_label(t) or _SOURCE_LABELLED.match(t))
 
 
 def kv_fields(row: Sequence[Cell]) -> list[tuple[int | None, int | None]]:

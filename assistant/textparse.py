@@ -13,16 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .cleaning import TextBuilder, clean_span, collapse_letter_spacing, glue_trailing_syllable
+from .cleaning import LIST_MARK, TextBuilder, clean_span, collapse_letter_spacing, glue_trailing_syllable
 from .records import Block, OffsetMap, Section, Table
 from .tables import GridCell, build_table, parse_unit_line
 
 PARSER_VERSION = "3"
 
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
-_LIST_MARK = re.compile(
-    r"^(?:[-–○●◦❍▸▹‣‧•·▪◆◇■※*→]|\d{1,2}[.)](?=\s)|\(\d{1,2}\)|[①-⑳]|[가-하][.)](?=\s))\s*"
-)
 _TERMINAL = (*tuple(".!?。…:;"), "다", "임", "음", "함", "됨", "요")
 _RECORD_HEAD = frozenset({"연번", "번호", "순번", "No", "NO", "no"})
 _SEPARATOR = re.compile(r"^[\s\-|:=]+$")
@@ -129,7 +126,7 @@ def _is_table_line(line: Line) -> bool:
 
 
 def _is_list_item(line: Line) -> bool:
-    return bool(_LIST_MARK.match(line.stripped)) and not _heading(line)
+    return bool(LIST_MARK.match(line.stripped)) and not _heading(line)
 
 
 def _ends_sentence(text: str) -> bool:
@@ -335,7 +332,7 @@ class TextParser:
         if kind == "paragraph" and len(text) <= 40:
             self.last_label = text
         elif kind == "list_item" and len(text) <= 24:
-            self.last_label = _LIST_MARK.sub("", text)
+            self.last_label = LIST_MARK.sub("", text)
         return j if j > i + 1 else i + 1
 
     # -- tab-separated tables ---------------------------------------------------------

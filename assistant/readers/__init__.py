@@ -14,10 +14,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from ..cleaning import LIST_MARK
 from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
 from ..records import Document
 from ..tables import parse_value
-from ..textparse import _LIST_MARK, parse_text
+from ..textparse import parse_text
 from .raw import RawBlock, RawDocument, UnreadableDocument
 from .text import decode_text
 
@@ -115,7 +116,7 @@ def _cell_text(cell: str) -> str:
     lines = [" ".join(line.split()) for line in cell.split("\n") if line.strip()]
     out: list[str] = []
     for line in lines:
-        if out and not _LIST_MARK.match(line):
+        if out and not LIST_MARK.match(line):
             out[-1] += " " + line
         else:
             out.append(line)
