@@ -36,7 +36,6 @@ from .extract import (
     entity_stem,
     enumeration,
     marker,
-    named_entities,
     score_units,
     type_spans,
     units_of,
@@ -122,9 +121,9 @@ def _col_label(t: Table, j: int) -> str:
 
 
 def _entities_missing_from(entities: Sequence[str], text: str) -> float:
-    """Share of ``entities`` (places, people) that ``text`` never mentions ("금천구" counts
-    as mentioned where "금천" is written)."""
-    ents = named_entities(entities)
+    """Share of ``entities`` (places, people, document codes like "소통행정-3") that ``text`` never
+    mentions ("금천구" counts as mentioned where "금천" is written)."""
+    ents = [e for e in entities if e not in HOME_ENTITIES]
     if not ents:
         return 0.0
     flat = text.replace(" ", "")

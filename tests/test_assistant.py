@@ -156,3 +156,10 @@ def test_a_group_total_beats_a_breakdown_row_that_shares_a_common_word(assistant
     # merged label 사무관리비: that row shares only 사업 with the question beyond its label
     a = assistant.ask("우호교류협약 사업의 2022년 사무관리비 예산은?")
     assert not a.abstained and "94,450" in a.text
+
+
+def test_a_document_code_the_question_names_rules_out_other_documents(corpus_assistant):
+    # the press release's contact row (담당자 이정은 2133-6669) is not the 소통행정-3 report's contact
+    a = corpus_assistant.ask("소통행정-3 보고서 담당자 이름과 내선번호는?")
+    assert "이정은" not in a.text and "2133-6669" not in a.text
+    assert a.abstained or "박은혜" in a.text
