@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-DocType = Literal["budget", "press_release", "performance_report", "meeting_report", "bill", "other"]
 DOC_TYPE_LABELS: dict[str, str] = {
     "budget": "예산사업 설명서",
     "press_release": "보도자료",
@@ -215,10 +214,47 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
+    """A retrieved chunk: its fused score and rank, and the score of each retrieval system."""
+
     chunk: Chunk
     score: float
     rank: int
-    scores: Mapping[str, float] = field(default_factory=dict)
+    lexical: float = 0.0  # BM25
+    dense: float = 0.0  # cosine similarity
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well a candidate answers the question: the features its rank and the answer's
+    confidence are computed from (all in [0, 1] unless stated; 0 when not measured)."""
+
+    cover: float = 0.0  # IDF-weighted share of the question's words in the candidate and its headings
+    own: float = 0.0  # … in the candidate itself, beyond its document's title
+    core: float = 0.0  # … weighted by squared IDF (what is rare in the question)
+    year: float = 0.0  # +1 an asked year is there, -1 only other years, 0 no year asked or none written
+    typed: float = 0.0  # holds the kind of value asked for (a date for "언제"); 0.5 for untyped questions
+    retrieval: float = 0.0  # the passage's fused score relative to the best passage
+    focus: float = 0.0  # share of the asked noun phrase ("사업비") found
+    near: float = 0.0  # share of the question's adjacent word pairs that stand together
+    doc: float = 0.0  # the document's coverage of the question, less the names it never mentions
+    novel: float = 0.0  # share of the candidate's words the question does not have
+    dense: float = 0.0  # the passage's dense similarity
+    col: float = 0.0  # table cells: coverage by the column label
+    row: float = 0.0  # table cells: coverage by what only the row says
+    typed_q: float = 0.0  # 1 when the question asks for a typed value
+    has_focus: float = 0.0  # 1 when the question names what it asks for
+    missing_rare: float = 0.0  # IDF share of the question's words that no indexed text has
+    missing_entity: float = 0.0  # share of the question's names that no indexed text (or the source) has
+    doc_year: float = 0.0  # -1 when the source's document never mentions an asked year
+    gap_spec: float = 0.0  # a quantity the question specifies ("1분기") is missing
+    gap_year: float = 0.0  # the asked year is missing
+    gap_typed: float = 0.0  # no value of the asked kind
+    gap_entity: float = 0.0  # a named place, person or code is missing
+    gap_measure: float = 0.0  # another amount than the one asked (집행액 asked, 예산액 found)
+    gap_list: float = 0.0  # names asked, only counts given
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -265,7 +301,7 @@ class Answer:
     language: str = "ko"
     timings: Mapping[str, float] = field(default_factory=dict)
     items: tuple[str, ...] = ()  # the listed items of a list answer
-    evidence: Mapping[str, float] = field(default_factory=dict)  # features the confidence was computed from
+    evidence: Evidence | None = None  # the features the confidence was computed from
     retrieved: tuple[str, ...] = ()  # document ids of the retrieved chunks, best first
 
     def to_dict(self) -> dict[str, Any]:
@@ -308,7 +344,7 @@ class Answer:
                 for t in self.tables
             ],
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
-            "evidence": {k: round(v, 4) for k, v in self.evidence.items()},
+            "evidence": {k: round(v, 4) for k, v in self.evidence.as_dict().items()} if self.evidence else {},
         }
 
 

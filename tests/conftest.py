@@ -15,7 +15,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assistant.embeddings import create_embedder
+    from assistant.index.embedders import create_embedder
 
     return create_embedder()
 
@@ -33,7 +33,7 @@ def cache_path(workdir) -> Path:
 @pytest.fixture(scope="session")
 def corpus_index(embedder, workdir, cache_path) -> Path:
     """The index of the five corpus documents."""
-    from assistant.indexer import Indexer
+    from assistant.index.indexer import Indexer
 
     path = workdir / "index-main"
     Indexer(path, embedder, cache_path).build([CORPUS])
@@ -43,7 +43,7 @@ def corpus_index(embedder, workdir, cache_path) -> Path:
 @pytest.fixture(scope="session")
 def eval_index(embedder, workdir, cache_path, corpus_index) -> Path:
     """The corpus plus the ten distractor bills (the evaluation setting)."""
-    from assistant.indexer import Indexer
+    from assistant.index.indexer import Indexer
 
     path = workdir / "index-eval"
     Indexer(path, embedder, cache_path).build([CORPUS, DISTRACTORS])
@@ -52,22 +52,22 @@ def eval_index(embedder, workdir, cache_path, corpus_index) -> Path:
 
 @pytest.fixture(scope="session")
 def assistant(eval_index, embedder):
-    from assistant.answer import Assistant
+    from assistant.answer import Answerer
 
-    return Assistant(eval_index, embedder)
+    return Answerer(eval_index, embedder)
 
 
 @pytest.fixture(scope="session")
 def corpus_assistant(corpus_index, embedder):
-    from assistant.answer import Assistant
+    from assistant.answer import Answerer
 
-    return Assistant(corpus_index, embedder)
+    return Answerer(corpus_index, embedder)
 
 
 @pytest.fixture(scope="session")
 def parsed():
     """The five corpus documents parsed, by short name."""
-    from assistant.readers import load_document
+    from assistant.ingest.readers import load_document
 
     return {name: load_document(CORPUS / fname) for name, fname in DOC.items()}
 

@@ -97,7 +97,7 @@ def test_answer_record_and_timings(assistant):
 
 
 def test_conversation_markdown(assistant):
-    from assistant.answer import conversation_markdown
+    from assistant.app import conversation_markdown
 
     a = assistant.ask("2019년에 우호교류협약을 맺은 지자체는?")
     md = conversation_markdown([a])

@@ -1,6 +1,6 @@
 import itertools
 
-from assistant.chunking import Chunker, approx_tokens
+from assistant.ingest.chunking import Chunker, approx_tokens
 
 
 def test_chunks_stay_in_sections_and_respect_the_budget(parsed, embedder):

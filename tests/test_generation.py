@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from assistant.generation import Generator
+from assistant.answer.generation import Generator
 from assistant.records import Answer, Citation
 
 

@@ -11,9 +11,9 @@ import time
 import pytest
 from corpus_paths import DOC, ROOT
 
-from assistant.dense import DenseSettings
-from assistant.indexdir import IndexFolder, IndexFolderError, ModelMismatch, SearchIndex
-from assistant.indexer import Indexer, IndexSettings
+from assistant.index.dense import DenseSettings
+from assistant.index.folder import IndexFolder, IndexFolderError, ModelMismatch, SearchIndex
+from assistant.index.indexer import Indexer, IndexSettings
 
 
 def test_corpus_index_consistent(corpus_index):
@@ -137,8 +137,8 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, {root!r})
-    from assistant.embeddings import create_embedder
-    from assistant.indexer import Indexer
+    from assistant.index.embedders import create_embedder
+    from assistant.index.indexer import Indexer
     inner = create_embedder()
     class Slow:
         backend, name, dim, key = inner.backend, inner.name, inner.dim, inner.key
@@ -197,7 +197,7 @@ def test_missing_index_message(tmp_path):
 
 
 def test_concurrent_builds_are_refused(small_corpus, embedder, tmp_path):
-    from assistant.indexdir import BuildLocked
+    from assistant.index.folder import BuildLocked
 
     folder = IndexFolder(tmp_path / "idx")
     with folder.lock(), pytest.raises(BuildLocked):

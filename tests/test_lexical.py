@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from assistant.fusion import minmax, ranked, rrf, weighted
-from assistant.lexical import BM25Index, bm25_weights, term_counts, top_k
+from assistant.index.lexical import BM25Index, bm25_weights, term_counts, top_k
+from assistant.search.fusion import minmax, ranked, rrf, weighted
 
 DOCS = [
     (0, ["예산", "협약", "예산"]),

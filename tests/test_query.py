@@ -1,6 +1,7 @@
 import pytest
 
-from assistant.query import analyse, focus_en, focus_of, is_followup, question_types, resolve_followup, years_in
+from assistant.lexicon import years_in
+from assistant.search import analyse, focus_en, focus_of, is_followup, question_types, resolve_followup
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_english_focus_is_the_asked_noun_in_korean():
 
 
 def test_administrative_words_kiwi_splits_wrongly_are_kept_whole():
-    from assistant.nlp import terms
+    from assistant.ingest.nlp import terms
 
     assert terms("담당자 이름과 내선번호는?") == ["담당자", "이름", "내선", "번호"]
     assert "불용액" in terms("불용액 발생") and "전출금" in terms("전출금 편성")
@@ -95,7 +96,7 @@ def test_asked_counters_and_name_words_are_not_content():
 
 
 def test_junk_words_are_not_decompounded():
-    from assistant.nlp import decompound
+    from assistant.ingest.nlp import decompound
 
     assert decompound("가" * 1000) == ()
     assert decompound("자치행정") == ("자치", "행정")

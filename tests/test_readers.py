@@ -2,8 +2,8 @@
 
 import pytest
 
-from assistant.readers import UnreadableDocument, load_document
-from assistant.readers.text import decode_text
+from assistant.ingest.readers import UnreadableDocument, load_document
+from assistant.ingest.readers.text import decode_text
 
 KO = "서울시 지역균형발전 예산은 13,500천원입니다.\n"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.tables import GridCell, build_table, column_unit, format_value, kv_fields, parse_unit_line, parse_value
+from assistant.ingest.tables import GridCell, build_table, column_unit, format_value, kv_fields, parse_unit_line, parse_value
 
 
 @pytest.mark.parametrize(

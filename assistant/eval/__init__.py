@@ -1,7 +1,31 @@
 """Evaluation: question sets, metrics, the harness that runs systems side by side, reports,
-and the calibration of the abstention model. Uses retrieval and answering; nothing imports it."""
+the calibration of the abstention model and the benchmark. Uses search and answer; only the
+app imports it."""
 
+from .bench import run_bench
+from .calibrate import calibrate, write_calibration
+from .harness import SYSTEMS, EvalResult, evaluate
 from .metrics import answer_contains, mrr, ndcg_at_k, recall_at_k
-from .questions import Item, Turn, load_questions
+from .questions import Item, QuestionSetError, Turn, load_questions, parse_questions
+from .report import summary_table, write_json, write_report
 
-__all__ = ["Item", "Turn", "answer_contains", "load_questions", "mrr", "ndcg_at_k", "recall_at_k"]
+__all__ = [
+    "SYSTEMS",
+    "EvalResult",
+    "Item",
+    "QuestionSetError",
+    "Turn",
+    "answer_contains",
+    "calibrate",
+    "evaluate",
+    "load_questions",
+    "mrr",
+    "ndcg_at_k",
+    "parse_questions",
+    "recall_at_k",
+    "run_bench",
+    "summary_table",
+    "write_calibration",
+    "write_json",
+    "write_report",
+]

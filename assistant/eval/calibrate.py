@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..answer import Assistant, Calibration
+from ..answer import Answerer, Calibration
 from .metrics import answer_contains
 from .questions import Item
 
@@ -42,7 +42,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.3, negative_weight:
     return w, b
 
 
-def collect(items: list[Item], assistant: Assistant) -> list[dict[str, Any]]:
+def collect(items: list[Item], assistant: Answerer) -> list[dict[str, Any]]:
     """Answer every turn without abstaining and record its features and whether it is right."""
     # nothing abstains while collecting: every turn is answered and its evidence recorded
     probe = assistant.derive(Calibration({}, 10.0, 0.0), replace(assistant.settings, abstain_threshold=0.0))
@@ -60,11 +60,11 @@ def collect(items: list[Item], assistant: Assistant) -> list[dict[str, Any]]:
                 ok = not a.abstained and answer_contains(a.text, turn.answers)
                 label, kind = int(ok), "correct" if ok else "wrong"
             rows.append({"id": f"{item.id}#{i + 1}" if item.conversation else item.id, "label": label, "kind": kind,
-                         "features": {k: float(a.evidence.get(k, 0.0)) for k in FEATURES}})
+                         "features": {k: float(getattr(a.evidence, k, 0.0)) if a.evidence else 0.0 for k in FEATURES}})
     return rows
 
 
-def calibrate(items: list[Item], assistant: Assistant, wrong_cost: float = 2.0, negative_weight: float = 2.0) -> dict[str, Any]:
+def calibrate(items: list[Item], assistant: Answerer, wrong_cost: float = 2.0, negative_weight: float = 2.0) -> dict[str, Any]:
     """Fit the abstention model on ``items`` and choose its threshold (see the module doc)."""
     rows = collect(items, assistant)
     x = np.array([[r["features"][k] for k in FEATURES] for r in rows])

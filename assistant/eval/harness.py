@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..answer import Assistant
+from ..answer import Answerer
 from ..records import Answer
 from .metrics import (
     abstention_scores,
@@ -106,7 +106,7 @@ def _judge_retrieval(turn: Turn, retrieved: list[str]) -> tuple[bool | None, str
 
 def evaluate(
     items: Sequence[Item],
-    assistant: Assistant,
+    assistant: Answerer,
     systems: Sequence[str] = SYSTEMS,
     ks: Sequence[int] = DEFAULT_KS,
     progress: Progress | None = None,

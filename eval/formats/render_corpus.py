@@ -45,10 +45,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "formats")]
 import make_fixtures as mf  # noqa: E402  (tests/formats: the HWPX/HWP/CFB writers)
 from sample_content import Item, TCell  # noqa: E402
 
-from assistant.metadata import find_title_line  # noqa: E402
-from assistant.readers import load_document  # noqa: E402
+from assistant.ingest.metadata import find_title_line  # noqa: E402
+from assistant.ingest.parse import split_lines  # noqa: E402
+from assistant.ingest.readers import load_document  # noqa: E402
 from assistant.records import Document, Table  # noqa: E402
-from assistant.textparse import split_lines  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 OUT = ROOT / "eval" / "formats" / "corpus"

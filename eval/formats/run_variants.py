@@ -26,8 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1].parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer import Assistant  # noqa: E402
-from assistant.cli import build_index  # noqa: E402
+from assistant.app import Assistant  # noqa: E402
+from assistant.app.cli import build_index  # noqa: E402
 from assistant.config import load_config  # noqa: E402
 from assistant.eval.harness import EvalResult, evaluate  # noqa: E402
 from assistant.eval.questions import Item, load_questions  # noqa: E402
@@ -107,7 +107,7 @@ def run(formats: list[str], files: list[Path], quiet: bool = True, rendered: Pat
         summary = build_index(cfg, folders, index_dir, rebuild=name != "text", quiet=True)
         if summary.skipped:
             raise SystemExit(f"{name}: files skipped: {[(s.path, s.reason) for s in summary.skipped]}")
-        assistant = Assistant.from_config(cfg, index_dir)
+        assistant = Assistant.from_config(cfg, index_dir).answerer
         qs = items if name == "text" else remap(items, name)
         result = evaluate(qs, assistant, ["assistant"], (1, 3, 5, 10))
         runs[name] = {

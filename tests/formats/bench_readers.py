@@ -24,11 +24,11 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).res
 import make_fixtures
 from sample_content import ITEMS, Item, grid, tables
 
-from assistant.readers.docx import read_docx
-from assistant.readers.hwp import read_hwp
-from assistant.readers.hwpx import read_hwpx
-from assistant.readers.pdf import read_pdf
-from assistant.readers.raw import RawDocument
+from assistant.ingest.readers.docx import read_docx
+from assistant.ingest.readers.hwp import read_hwp
+from assistant.ingest.readers.hwpx import read_hwpx
+from assistant.ingest.readers.pdf import read_pdf
+from assistant.ingest.readers.raw import RawDocument
 
 log = logging.getLogger("bench")
 

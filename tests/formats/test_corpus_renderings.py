@@ -16,12 +16,12 @@ import pytest
 from corpus_paths import CORPUS, DOC, ROOT
 from test_parse_corpus import col, row, table_by_title
 
-from assistant.indexdir import SearchIndex
-from assistant.indexer import Indexer
-from assistant.readers import load_document, render_blocks
-from assistant.readers.raw import NO_TEXT_LAYER, RawBlock, RawDocument
-from assistant.tables import GridCell, build_table
-from assistant.textparse import parse_text
+from assistant.index.folder import SearchIndex
+from assistant.index.indexer import Indexer
+from assistant.ingest.parse import parse_text
+from assistant.ingest.readers import load_document, render_blocks
+from assistant.ingest.readers.raw import NO_TEXT_LAYER, RawBlock, RawDocument
+from assistant.ingest.tables import GridCell, build_table
 
 RENDERED = ROOT / "eval" / "formats" / "corpus"
 FORMATS = ("pdf", "hwpx", "hwp", "docx")
@@ -156,9 +156,9 @@ def test_sqlite_table_values_per_format(formats_index, fmt):
     ],
 )
 def test_answer_cites_the_rendered_file_with_its_locator(mixed_index, embedder, question, name, answer):
-    from assistant.answer import Assistant
+    from assistant.answer import Answerer
 
-    a = Assistant(mixed_index, embedder).ask(question)
+    a = Answerer(mixed_index, embedder).ask(question)
     assert not a.abstained and answer in a.text
     first = a.citations[0]
     fmt = MIXED[name]
@@ -213,10 +213,10 @@ def sample_files(tmp_path_factory) -> dict[str, Path]:
 def test_readers_report_merged_cells(sample_files, fmt):
     from sample_content import ITEMS
 
-    from assistant.readers.docx import read_docx
-    from assistant.readers.hwp import read_hwp
-    from assistant.readers.hwpx import read_hwpx
-    from assistant.readers.pdf import read_pdf
+    from assistant.ingest.readers.docx import read_docx
+    from assistant.ingest.readers.hwp import read_hwp
+    from assistant.ingest.readers.hwpx import read_hwpx
+    from assistant.ingest.readers.pdf import read_pdf
 
     reader = {"pdf": read_pdf, "hwpx": read_hwpx, "hwp": read_hwp, "docx": read_docx}[fmt]
     want = [

@@ -11,11 +11,11 @@ import make_fixtures
 import pytest
 from sample_content import ITEMS, TITLE, grid, tables
 
-from assistant.readers.docx import read_docx
-from assistant.readers.hwp import read_hwp
-from assistant.readers.hwpx import read_hwpx
-from assistant.readers.pdf import read_pdf
-from assistant.readers.raw import (
+from assistant.ingest.readers.docx import read_docx
+from assistant.ingest.readers.hwp import read_hwp
+from assistant.ingest.readers.hwpx import read_hwpx
+from assistant.ingest.readers.pdf import read_pdf
+from assistant.ingest.readers.raw import (
     NO_TEXT_LAYER,
     Cell,
     RawBlock,

@@ -104,8 +104,8 @@ class UiServer:
 
 def _capture_cli_evaluator(cfg: Any) -> Callable[[str, Any], dict[str, Any]]:
     """The evaluator ``assistant serve`` injects (built in ``cli.cmd_serve``), without serving."""
-    import assistant.ui.app as ui_app
-    from assistant import cli
+    import assistant.app.ui.app as ui_app
+    from assistant.app import cli
 
     captured: dict[str, Any] = {}
     real_serve = ui_app.serve
@@ -126,11 +126,12 @@ def _capture_cli_evaluator(cfg: Any) -> Callable[[str, Any], dict[str, Any]]:
 @pytest.fixture(scope="session")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     """The app over a temp index of corpus/ on a free port; the real evaluator of ``assistant serve``."""
-    from assistant.answer import Assistant, Library
+    from assistant.answer import Answerer
+    from assistant.app import Assistant, DocumentLibrary, FeedbackStore, Library
+    from assistant.app.ui.app import build_app, launch, warm_up
     from assistant.config import Config
-    from assistant.embeddings import create_embedder
-    from assistant.indexer import Indexer, IndexSettings
-    from assistant.ui.app import build_app, launch, warm_up
+    from assistant.index.embedders import create_embedder
+    from assistant.index.indexer import Indexer, IndexSettings
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -152,7 +153,9 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     Indexer(cfg.paths.index, embedder, cache).build([corpus])
     timings["index"] = time.perf_counter() - t0
     library = Library((str(corpus),), cfg.paths.uploads, str(cache), IndexSettings(), cfg.server.max_upload_mb * 1024 * 1024)
-    assistant = Assistant(cfg.paths.index, embedder, library=library, feedback_path=cfg.paths.feedback)
+    assistant = Assistant(
+        Answerer(cfg.paths.index, embedder), DocumentLibrary(library, cfg.paths.index, embedder), FeedbackStore(cfg.paths.feedback)
+    )
     warm_up(assistant)
     evaluate = _capture_cli_evaluator(cfg)
     app = build_app(assistant, evaluate)

@@ -28,7 +28,7 @@ def _same(api: dict[str, Any], local: dict[str, Any]) -> None:
 
 
 def test_build_app_without_a_server_exposes_only_ask(ui_server: UiServer) -> None:
-    from assistant.ui.app import build_app
+    from assistant.app.ui.app import build_app
 
     app = build_app(ui_server.assistant)
     public = [fn.api_name for fn in app.fns.values() if fn.api_visibility == "public"]

@@ -9,8 +9,9 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from assistant.ui import render
-from assistant.ui.app import ERROR_TEXT, Handlers, Turn, polite
+from assistant.app import Assistant, DocumentLibrary
+from assistant.app.ui import render
+from assistant.app.ui.app import ERROR_TEXT, Handlers, Turn, polite
 
 from conftest import FIXTURES, UiServer
 
@@ -82,8 +83,10 @@ def test_open_citation_marks_the_span(ui_server: UiServer) -> None:
 
 
 def test_uploads_refused_before_indexing(ui_server: UiServer, tmp_path: Path) -> None:
-    small = ui_server.assistant.derive()
-    small.library = dataclasses.replace(small.library, max_upload_bytes=1000)
+    base = ui_server.assistant
+    assert base.library is not None
+    small_library = DocumentLibrary(dataclasses.replace(base.library.library, max_upload_bytes=1000), base.library.index_dir, base.library.embedder)
+    small = Assistant(base.answerer, small_library, base.feedback)
     h = Handlers(small)
     exe = tmp_path / "virus.exe"
     exe.write_bytes(b"MZ\x00\x01")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from assistant.app.ui import render
+from assistant.app.ui.app import parse_conversation
 from assistant.records import Answer, Block, Citation, Document, OffsetMap, TableAnswer
-from assistant.ui import render
-from assistant.ui.app import parse_conversation
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

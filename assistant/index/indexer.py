@@ -1,0 +1,369 @@
+"""Build and update an index from document folders, incrementally and crash-safely.
+
+Only added or changed documents are parsed, chunked and embedded; removed ones are
+dropped. Embeddings come from a cache keyed by (model, text), so the same text is never
+embedded twice. The new generation is written beside the live one and swapped in at
+the end (see :mod:`assistant.indexdir`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..ingest import (
+    CHUNKER_VERSION,
+    PARSER_VERSION,
+    SUPPORTED_SUFFIXES,
+    Chunker,
+    UnreadableDocument,
+    analyser_version,
+    file_sha256,
+    load_document,
+)
+from ..ingest import terms as content_terms
+from ..records import Chunk, Document, SkippedFile
+from .dense import DenseIndex, DenseSettings, ivf_lists
+from .embedcache import EmbeddingCache
+from .embedders import Embedder, text_hash
+from .folder import IndexFolder, Manifest, SearchIndex
+from .lexical import BM25Index
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+#: ``progress(stage, done, total)``
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildSummary:
+    documents: int = 0
+    chunks: int = 0
+    tables: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    embedded: int = 0  # texts sent to the embedder
+    cached: int = 0  # texts whose vectors came from the cache
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    parse_seconds: float = 0.0
+    rebuilt: bool = False  # everything was rebuilt (new index, or model/parser/chunking changed)
+    path: str = ""
+
+    @property
+    def up_to_date(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    max_tokens: int = 320
+    overlap_tokens: int = 64
+    dense: DenseSettings = field(default_factory=DenseSettings)
+    batch_size: int = 16
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> IndexSettings:
+        """From a :class:`~assistant.config.Config`."""
+        ix = cfg.index
+        dense = DenseSettings(ix.approximate, ix.approx_threshold, ix.ivf_nprobe, ix.hnsw_m, ix.ef_construction, ix.ef_search)
+        return cls(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, dense, cfg.embedder.batch_size)
+
+
+@dataclass
+class _Source:
+    doc_id: str
+    path: Path
+    data: bytes
+    sha256: str
+
+
+def scan(folders: Sequence[str | Path], skipped: list[SkippedFile]) -> list[_Source]:
+    """Readable files of supported types under ``folders`` (document id = file name)."""
+    sources: dict[str, _Source] = {}
+    for folder in folders:
+        root = Path(folder)
+        if not root.is_dir():
+            skipped.append(SkippedFile(str(root), "not a folder"))
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                skipped.append(SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+                continue
+            if path.name in sources:
+                skipped.append(SkippedFile(str(path), f"duplicate document id {path.name} (also {sources[path.name].path})"))
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                skipped.append(SkippedFile(str(path), f"cannot read file: {exc.strerror or exc}"))
+                continue
+            sources[path.name] = _Source(path.name, path, data, file_sha256(data))
+    return list(sources.values())
+
+
+class Indexer:
+    """Builds the index at ``index_dir`` with ``embedder``."""
+
+    def __init__(self, index_dir: str | Path, embedder: Embedder, cache_path: str | Path, settings: IndexSettings | None = None):
+        self.folder = IndexFolder(index_dir)
+        self.embedder = embedder
+        self.cache_path = Path(cache_path)
+        self.settings = settings or IndexSettings()
+        self.chunker = Chunker(embedder.count_tokens, self.settings.max_tokens, self.settings.overlap_tokens)
+
+    def fingerprint(self) -> tuple[dict, dict]:
+        """The model and chunking settings recorded in the manifest (a change means a full rebuild)."""
+        model = {"backend": self.embedder.backend, "name": self.embedder.name, "key": self.embedder.key, "dim": self.embedder.dim}
+        chunking = {"max_tokens": self.settings.max_tokens, "overlap_tokens": self.settings.overlap_tokens, "version": CHUNKER_VERSION,
+                    "analyser": analyser_version()}
+        return model, chunking
+
+    def _previous(self) -> tuple[Path | None, Manifest | None, str]:
+        path = self.folder.current()
+        if path is None:
+            return None, None, "no previous index"
+        try:
+            manifest = Manifest.load(path)
+        except Exception as exc:  # an unreadable manifest means a full rebuild, not a failure
+            return None, None, f"previous index unreadable ({exc})"
+        model, chunking = self.fingerprint()
+        if manifest.model.get("key") != model["key"] or manifest.model.get("dim") != model["dim"]:
+            return None, None, f"model changed ({manifest.model.get('key')} → {model['key']})"
+        if manifest.parser_version != PARSER_VERSION:
+            return None, None, f"parser changed ({manifest.parser_version} → {PARSER_VERSION})"
+        if manifest.chunking != chunking:
+            return None, None, "chunking settings changed"
+        return path, manifest, ""
+
+    def build(
+        self,
+        folders: Sequence[str | Path],
+        progress: Progress | None = None,
+        rebuild: bool = False,
+    ) -> BuildSummary:
+        """Index the documents in ``folders``; returns what was done."""
+        t0 = time.perf_counter()
+        summary = BuildSummary()
+        with self.folder.lock():
+            sources = scan(folders, summary.skipped)
+            prev_path, prev, why = (None, None, "rebuild requested") if rebuild else self._previous()
+            if prev is None:
+                summary.rebuilt = True
+                log.info("building a new index: %s", why)
+            old_docs = prev.documents if prev else {}
+            current = {s.doc_id: s for s in sources}
+            summary.removed = sorted(d for d in old_docs if d not in current)
+            for s in sources:
+                if s.doc_id not in old_docs:
+                    summary.added.append(s.doc_id)
+                elif old_docs[s.doc_id]["sha256"] != s.sha256:
+                    summary.changed.append(s.doc_id)
+                else:
+                    summary.unchanged += 1
+            if prev is not None and summary.up_to_date:
+                self._finish_summary(summary, prev, prev_path, t0)
+                return summary
+            self.folder.cleanup()
+            tmp = self.folder.new_generation()
+            try:
+                manifest = self._write_generation(tmp, prev_path, prev, sources, summary, progress)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            final = self.folder.commit(tmp)
+            self._finish_summary(summary, manifest, final, t0)
+            return summary
+
+    def _finish_summary(self, summary: BuildSummary, manifest: Manifest, path: Path | None, t0: float) -> None:
+        summary.documents = manifest.n_documents
+        summary.chunks = manifest.n_chunks
+        summary.tables = manifest.n_tables
+        summary.seconds = time.perf_counter() - t0
+        summary.path = str(path or "")
+
+    def _write_generation(
+        self,
+        tmp: Path,
+        prev_path: Path | None,
+        prev: Manifest | None,
+        sources: list[_Source],
+        summary: BuildSummary,
+        progress: Progress | None,
+    ) -> Manifest:
+        model, chunking = self.fingerprint()
+        db = tmp / "store.sqlite"
+        if prev_path is not None:  # committed generations are never written again: a file copy is safe
+            shutil.copyfile(prev_path / "store.sqlite", db)
+        store = Store(db)
+        dropped = store.delete_documents(summary.removed + summary.changed) if prev is not None else []
+        docs_meta = {k: v for k, v in (prev.documents if prev else {}).items() if k not in summary.removed and k not in summary.changed}
+        next_id = prev.next_chunk_id if prev else 0
+
+        # parse and chunk what is new
+        todo = [s for s in sources if s.doc_id in set(summary.added) | set(summary.changed)]
+        tp = time.perf_counter()
+        parsed: list[tuple[Document, list[Chunk]]] = []
+        for i, s in enumerate(todo):
+            if progress:
+                progress("parse", i, len(todo))
+            try:
+                doc = load_document(s.path, s.doc_id, data=s.data)
+            except UnreadableDocument as exc:
+                summary.skipped.append(SkippedFile(str(s.path), exc.reason))
+                for lst in (summary.added, summary.changed):
+                    if s.doc_id in lst:
+                        lst.remove(s.doc_id)
+                continue
+            except Exception as exc:  # a parser bug must not lose the rest of the corpus
+                log.exception("failed to parse %s", s.path)
+                summary.skipped.append(SkippedFile(str(s.path), f"parser error: {exc}"))
+                continue
+            chunks = self.chunker.chunk(doc, start_id=next_id)
+            next_id += len(chunks)
+            parsed.append((doc, chunks))
+        if progress and todo:
+            progress("parse", len(todo), len(todo))
+        summary.parse_seconds = time.perf_counter() - tp
+
+        # embeddings: cache first, then the model for what is missing
+        all_chunks = [c for _, cs in parsed for c in cs]
+        texts = [c.index_text for c in all_chunks]
+        keys = [text_hash(self.embedder.key, t) for t in texts]
+        vectors = self._vectors(keys, texts, summary, progress)
+
+        offset = 0
+        new_terms: list[tuple[int, list[str]]] = []
+        for doc, chunks in parsed:
+            n = len(chunks)
+            terms = [content_terms(c.index_text, cache=False) for c in chunks]
+            new_terms += [(c.id, t) for c, t in zip(chunks, terms, strict=True)]
+            store.add_document(doc, chunks, terms, keys[offset : offset + n])
+            offset += n
+            docs_meta[doc.id] = {"sha256": doc.sha256, "path": doc.path, "chunks": n, "title": doc.title}
+
+        # dense index: update the previous one in place where possible
+        dense = self._dense(tmp, prev_path, prev, store, dropped, all_chunks, vectors)
+        dense.save(tmp)
+        if progress:
+            progress("bm25", 0, 1)
+        bm25 = self._bm25(prev_path, dropped, new_terms, store)
+        bm25.save(tmp)
+        counts = store.counts()
+        store.close()
+        manifest = Manifest(
+            parser_version=PARSER_VERSION,
+            model=model,
+            chunking=chunking,
+            dense=dense.info(),
+            bm25={"k1": bm25.k1, "b": bm25.b, "terms": len(bm25.vocab)},
+            next_chunk_id=next_id,
+            n_chunks=counts["chunks"],
+            n_documents=counts["documents"],
+            n_tables=counts["tables"],
+            documents=dict(sorted(docs_meta.items())),
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            build={"embedded": summary.embedded, "cached": summary.cached, "embed_seconds": round(summary.embed_seconds, 3),
+                   "parse_seconds": round(summary.parse_seconds, 3)},
+        )
+        manifest.save(tmp)
+        # verify before swapping in
+        SearchIndex.open(tmp).close()
+        return manifest
+
+    @staticmethod
+    def _bm25(prev_path: Path | None, dropped: list[int], new_terms: list[tuple[int, list[str]]], store: Store) -> BM25Index:
+        """The previous BM25 index updated with the changed chunks, or one built from the store."""
+        if prev_path is not None:
+            try:
+                old = BM25Index.load(prev_path, counts=True)
+                if old.counts is not None:
+                    return old.updated(dropped, new_terms)
+            except (OSError, ValueError) as exc:
+                log.warning("rebuilding BM25 from the store: %s", exc)
+        return BM25Index.build(store.iter_terms())
+
+    def _vectors(self, keys: list[bytes], texts: list[str], summary: BuildSummary, progress: Progress | None) -> np.ndarray:
+        dim = self.embedder.dim
+        cache = EmbeddingCache(self.cache_path)
+        try:
+            found = cache.get_many(keys, dim)
+            missing: dict[bytes, str] = {}
+            for k, t in zip(keys, texts, strict=True):
+                if k not in found and k not in missing:
+                    missing[k] = t
+            summary.cached = len(keys) - sum(1 for k in keys if k in missing)
+            summary.embedded = len(missing)
+            if missing:
+                te = time.perf_counter()
+                mkeys = list(missing)
+                bs = self.settings.batch_size
+                for i in range(0, len(mkeys), bs * 8):
+                    part = mkeys[i : i + bs * 8]
+
+                    def report(done: int, total: int, base: int = i) -> None:
+                        if progress:
+                            progress("embed", base + done, len(mkeys))
+
+                    vecs = self.embedder.embed_passages([missing[k] for k in part], batch_size=bs, progress=report)
+                    cache.put_many(part, vecs)  # saved as we go: an interrupted build keeps its work
+                    found.update(zip(part, vecs, strict=True))
+                summary.embed_seconds = time.perf_counter() - te
+        finally:
+            cache.close()
+        if not keys:
+            return np.zeros((0, dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
+
+    def _dense(
+        self,
+        tmp: Path,
+        prev_path: Path | None,
+        prev: Manifest | None,
+        store: Store,
+        dropped: list[int],
+        new_chunks: list[Chunk],
+        new_vectors: np.ndarray,
+    ) -> DenseIndex:
+        s = self.settings.dense
+        total = store.counts()["chunks"]
+        kind = s.kind_for(total)
+        new_ids = np.asarray([c.id for c in new_chunks], dtype=np.int64)
+        if prev_path is not None and prev is not None and prev.dense.get("kind") == kind:
+            dense = DenseIndex.load(prev_path, prev.dense, s)
+            dense.remove(dropped)
+            # an IVF index keeps the lists it was trained with: retrain once it has grown 4x past them
+            outgrown = kind == "ivf" and ivf_lists(total) > 2 * int(prev.dense.get("nlist", 1))
+            if dense.tombstone_ratio <= 0.25 and not outgrown:
+                dense.add(new_ids, new_vectors)
+                return dense
+        # full rebuild from the cache (new index, kind change, or too many tombstones)
+        dense = DenseIndex.create(self.embedder.dim, kind, s, expected=total)
+        rows = store.chunk_hashes()
+        ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+        cache = EmbeddingCache(self.cache_path)
+        try:
+            found = cache.get_many([r[1] for r in rows], self.embedder.dim)
+        finally:
+            cache.close()
+        missing = [r for r in rows if bytes(r[1]) not in found]
+        if missing:  # the cache was deleted: embed again what is not there
+            vecs = self.embedder.embed_passages([r[2] for r in missing], batch_size=s.batch_size)
+            found.update({bytes(r[1]): v for r, v in zip(missing, vecs, strict=True)})
+        if ids.size:
+            dense.add(ids, np.stack([found[bytes(r[1])] for r in rows]))
+        return dense
+

@@ -1,0 +1,201 @@
+"""Read a file into a :class:`~assistant.records.Document`.
+
+Text exports (``.txt``, ``.md``) are parsed directly. Office formats (``.pdf``, ``.hwpx``,
+``.hwp``, ``.docx``) are read into format-neutral blocks, rendered to a text with the same
+conventions as the exports (markdown headings, tab-separated tables) and parsed by the
+same parser, so tables, chunks and citations work the same; page or paragraph positions
+are kept as anchors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from ...lexicon import LIST_MARK
+from ...records import Document
+from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
+from ..parse import parse_text
+from ..tables import parse_value
+from .raw import RawBlock, RawDocument, UnreadableDocument
+from .text import decode_text
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt", ".md")
+OFFICE_SUFFIXES = (".pdf", ".hwpx", ".hwp", ".docx")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + OFFICE_SUFFIXES
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+__all__ = ["SUPPORTED_SUFFIXES", "UnreadableDocument", "document_from_text", "file_sha256", "load_document"]
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _office_reader(suffix: str) -> Callable[[Path], RawDocument]:
+    try:
+        if suffix == ".pdf":
+            from .pdf import read_pdf as reader
+        elif suffix == ".hwpx":
+            from .hwpx import read_hwpx as reader
+        elif suffix == ".hwp":
+            from .hwp import read_hwp as reader
+        else:
+            from .docx import read_docx as reader
+    except ImportError as exc:
+        raise UnreadableDocument(f"no reader for {suffix} files is installed ({exc.name}): pip install 'assistant[formats]'") from exc
+    return reader
+
+
+def render_blocks(raw: RawDocument) -> tuple[str, tuple[tuple[int, str], ...], frozenset[int]]:
+    """Render office blocks as a text export: the text, its locator anchors and the offsets
+    where the document's paragraphs start (lines between them are wrapped lines).
+
+    Tables become tab-separated lines. Inside a cell, a line that starts a list item
+    (``○``, ``-``, ``1.`` …) stays a line of its own (written ``<li>`` as in the exports) and
+    other lines are joined by a space. A label merged down over rows (not in the first row
+    or column, and not a number) is repeated in the rows it covers, as the parser repeats
+    the labels of the first column. A PDF table continued on the next page loses the
+    header rows it repeats there; a PDF paragraph continued on the next page is not a new
+    paragraph unless the one before it ended a sentence.
+    """
+    parts: list[str] = []
+    anchors: list[tuple[int, str]] = []
+    starts: list[int] = []
+    pos = 0
+    prev: RawBlock | None = None
+    prev_rows: list[list[str]] = []
+    for block in raw.blocks:
+        if block.kind == "heading":
+            text = "#" * max(1, min(block.level, 6)) + " " + " ".join(block.text.split())
+        elif block.kind == "table":
+            rows = _table_rows(block)
+            if raw.format == "pdf" and prev is not None and prev.kind == "table" and prev.locator != block.locator:
+                repeated = 0
+                while repeated < min(len(rows) - 1, len(prev_rows)) and rows[repeated] == prev_rows[repeated]:
+                    repeated += 1
+                rows = rows[repeated:]
+            prev_rows = rows
+            text = "\n".join("\t".join(row) for row in rows)
+        else:
+            text = "\n".join(line.strip() for line in block.text.strip().split("\n"))
+        if not text.strip():
+            continue
+        if not _continued(raw.format, prev, block):
+            starts.append(pos)
+        if block.locator and (not anchors or anchors[-1][1] != block.locator):
+            anchors.append((pos, block.locator))
+        parts.append(text)
+        pos += len(text) + 2
+        prev = block
+    return "\n\n".join(parts), tuple(anchors), frozenset(starts)
+
+
+def _continued(fmt: str, prev: RawBlock | None, block: RawBlock) -> bool:
+    """A PDF paragraph that goes on from the previous page (the PDF reader splits at pages)."""
+    return (
+        fmt == "pdf"
+        and prev is not None
+        and prev.kind == block.kind == "paragraph"
+        and prev.locator != block.locator
+        and not prev.text.rstrip().endswith((".", "!", "?", "다", "함", "음", "됨", "임", ")"))
+    )
+
+
+def _cell_text(cell: str) -> str:
+    lines = [" ".join(line.split()) for line in cell.split("\n") if line.strip()]
+    out: list[str] = []
+    for line in lines:
+        if out and not LIST_MARK.match(line):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "<li>".join(out)
+
+
+def _table_rows(block: RawBlock) -> list[list[str]]:
+    rows = [[_cell_text(c) for c in row] for row in block.rows]
+    for r, c, row_span, _ in block.spans:
+        label = rows[r][c]
+        if r >= 1 and c >= 1 and row_span > 1 and label and parse_value(label)[0] is None:
+            for k in range(r + 1, min(r + row_span, len(rows))):
+                rows[k][c] = rows[k][c] or label
+    return rows
+
+
+def document_from_text(
+    doc_id: str,
+    text: str,
+    *,
+    path: str = "",
+    sha256: str = "",
+    encoding: str = "utf-8",
+    anchors: tuple[tuple[int, str], ...] = (),
+    fmt: str = "text",
+    title_hint: str = "",
+    paragraph_starts: frozenset[int] | None = None,
+) -> Document:
+    """Parse decoded text into a :class:`Document`."""
+    if not text.strip():
+        raise UnreadableDocument("no text in the document")
+    title_line, title = find_title_line(text)
+    parsed = parse_text(text, title_line, paragraph_starts)
+    contacts, department = contacts_and_department(parsed, text)
+    title = title or title_hint or doc_id
+    return Document(
+        id=doc_id,
+        title=title,
+        doc_type=classify(text, title),
+        years=years(text),
+        department=department,
+        contacts=contacts,
+        date=first_date(text),
+        path=path,
+        sha256=sha256 or file_sha256(text.encode("utf-8")),
+        encoding=encoding,
+        text=text,
+        sections=tuple(parsed.sections),
+        blocks=tuple(parsed.blocks),
+        tables=tuple(parsed.tables),
+        anchors=anchors,
+        format=fmt,
+    )
+
+
+def load_document(path: str | Path, doc_id: str | None = None, data: bytes | None = None) -> Document:
+    """Read and parse one file. Raises :class:`UnreadableDocument` with the reason if it cannot."""
+    p = Path(path)
+    suffix = Path(doc_id).suffix.lower() if doc_id else p.suffix.lower()  # an upload is read by its own name
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableDocument(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    if data is None:
+        try:
+            if p.stat().st_size > MAX_FILE_BYTES:
+                raise UnreadableDocument(f"file too large ({p.stat().st_size // (1024 * 1024)} MiB)")
+            data = p.read_bytes()
+        except OSError as exc:
+            raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+    if not data:
+        raise UnreadableDocument("empty file")
+    doc_id = doc_id or p.name
+    digest = file_sha256(data)
+    if suffix in TEXT_SUFFIXES:
+        text, encoding = decode_text(data)
+        return document_from_text(doc_id, text, path=str(p), sha256=digest, encoding=encoding)
+    raw = _office_reader(suffix)(p)
+    text, anchors, starts = render_blocks(raw)
+    return document_from_text(
+        doc_id,
+        text,
+        path=str(p),
+        sha256=digest,
+        encoding="",
+        anchors=anchors,
+        fmt=raw.format or suffix[1:],
+        title_hint=raw.title,
+        paragraph_starts=starts,
+    )
