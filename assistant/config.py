@@ -21,7 +21,7 @@ class PathsConfig:
     corpus: list[str] = field(default_factory=lambda: ["corpus"])
     index: str = "index/main"
     cache: str = "index/cache"
-    eval_corpus: list[str] = field(default_factory=lambda: ["corpus", "eval/distractors"])
+    eval_corpus: list[str] = field(default_factory=lambda: ["corpus", "eval/distractors", "../shared/seoul-docs"])
     eval_index: str = "index/eval"
     feedback: str = "index/feedback.sqlite"
     uploads: str = "corpus"

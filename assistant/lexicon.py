@@ -127,6 +127,10 @@ PLACE = re.compile(
 LABELLED_PLACE = re.compile(r"(?:개최\s*)?(?:장\s*소|위\s*치|행사장|개최지)\s*[:：]\s*([^\n,;()]{2,40})")
 #: every document is Seoul's: naming it tells nothing
 HOME_ENTITIES = ("서울", "서울시", "서울특별시")
+#: an organisation: a ministry, office, department, team, agency or committee ("고용노동부", "청년사업담당관", "예산담당관")
+ORG = re.compile(r"[가-힣]{1,12}(?:부|청|처|원|과|실|국|팀|센터|공단|공사|재단|위원회|담당관|협의회|사업단|기획단|본부)(?![가-힣])")
+#: a document number as 공문서 write it: 처리과명-일련번호 ("청년사업담당관-381", "미래청년기획단-920")
+DOC_NUMBER = re.compile(r"(?<![가-힣A-Za-z])[가-힣A-Za-z]{2,20}-\d{1,6}(?!\d)")
 #: a document or project code: "소통행정-3"
 CODE = re.compile(r"(?<![가-힣A-Za-z])[가-힣A-Za-z]{2,10}-\d{1,3}(?!\d)")
 WHOLE_CODE = re.compile(r"^[가-힣A-Za-z]{1,10}-\d{1,3}$")
@@ -141,6 +145,16 @@ def entity_stem(entity: str) -> str:
     """"금천구" is mentioned where "금천" is written, "대전시" where "대전" is."""
     e = entity.replace(" ", "")
     return e[:-1] if e.endswith(SHORT_PLACE_SUFFIXES) and len(e) > 2 else e
+
+
+# -- masked values ------------------------------------------------------------------------------
+#: what the city writes where it publishes a document in part: runs of asterisks, ○○ / ㅇㅇ / XX
+MASK = re.compile(r"\*{2,}|[○◯ㅇ]{2,}|[Xx]{3,}")
+
+
+def masked(text: str) -> bool:
+    """Whether ``text`` holds a masked value."""
+    return bool(MASK.search(text))
 
 
 # -- list markers and structure -------------------------------------------------------------
@@ -195,11 +209,13 @@ PLACE_TAILS = ("시", "도", "군", "구", "청")
 # -- questions ------------------------------------------------------------------------------
 #: question-type cues, checked in order (the first that matches wins)
 KO_TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("when", ("언제", "일시", "날짜", "며칠", "몇 시", "몇시", "몇 년", "몇년", "몇 월", "시기", "기간", "일정", "개최일", "연도")),
+    ("when", ("언제", "일시", "날짜", "며칠", "몇 시", "몇시", "몇 년", "몇년", "몇 월", "시기", "기간", "일정", "개최일", "연도", "시행일", "일자", "기한", "마감")),
     ("where", ("어디", "장소", "위치")),
     ("who", ("누구", "누가", "이름", "성명", "담당자", "주무관", "과장", "팀장", "담당은", "담당이", "참여자", "참석자", "배석자")),
     ("count", ("몇 개", "몇개", "몇 명", "몇명", "몇 건", "몇건", "몇 회", "몇회", "몇 곳", "몇곳", "개수", "몇 ")),
     ("amount", ("얼마", "금액", "예산", "집행액", "사업비", "비용", "잔액", "이월", "증감", "이행률", "결산")),
+    ("docnum", ("문서번호", "문서 번호", "몇 호", "몇호", "어느 문서", "무슨 문서", "어떤 문서", "관련 문서", "관련문서", "시행번호", "공문 번호", "공문번호")),
+    ("org", ("어느 기관", "어떤 기관", "무슨 기관", "어느 부서", "어떤 부서", "무슨 부서", "어느 과", "어디와", "어디에서 주관", "기관은", "기관이")),
     ("what", ("무엇", "뭐", "어떤", "어떻게", "내용", "무슨", "왜", "목적", "근거")),
 )
 EN_TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -208,12 +224,14 @@ EN_TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("who", ("who", "whom", "person in charge", "officer", "manager", "team leader", "contact")),
     ("count", ("how many", "number of", "count")),
     ("amount", ("how much", "budget", "amount", "cost", "spent", "spending", "expenditure", "executed", "rate")),
+    ("docnum", ("document number", "reference number", "which document", "what document")),
+    ("org", ("which department", "which agency", "which office", "which ministry", "which organisation", "which organization", "which division")),
     ("what", ("what", "which", "why", "how")),
 )
 KO_PHONE_CUES = ("전화", "연락처", "내선", "번호")
 EN_PHONE_CUES = ("phone", "telephone", "extension")
 #: the kinds of answer that are a typed value (a date, a place, a name, a count, an amount, a phone number)
-TYPED_KINDS = frozenset({"when", "where", "who", "count", "amount", "phone"})
+TYPED_KINDS = frozenset({"when", "where", "who", "count", "amount", "phone", "docnum", "org"})
 #: words that ask rather than inform: not used as search terms
 QUESTION_WORDS = frozenset(
     "언제 누구 어디 무엇 뭐 얼마 몇 어떤 어떻게 무슨 왜 어느 알리다 알려주다 말하다 하다 되다 있다 없다 이다 주다 보이다 궁금 "

@@ -225,33 +225,68 @@ class Hit:
 
 @dataclass(frozen=True)
 class Evidence:
-    """How well a candidate answers the question: the features its rank and the answer's
-    confidence are computed from (all in [0, 1] unless stated; 0 when not measured)."""
+    """The features of one candidate answer to one question: what the answer ranker scores and the
+    confidence comes from. All in [0, 1] unless stated; 0 when not measured."""
 
+    # what the candidate is (one of them is 1)
+    sentence: float = 0.0  # a sentence or clause of prose
+    item: float = 0.0  # a list item (it starts with a marker)
+    field: float = 0.0  # a "label: value" line, or a pair of a label/value table
+    cell: float = 0.0  # a cell of a grid table
+    listing: float = 0.0  # a table's header row or label column, as a list
+    # what it says
     cover: float = 0.0  # IDF-weighted share of the question's words in the candidate and its headings
     own: float = 0.0  # … in the candidate itself, beyond its document's title
     core: float = 0.0  # … weighted by squared IDF (what is rare in the question)
-    year: float = 0.0  # +1 an asked year is there, -1 only other years, 0 no year asked or none written
-    typed: float = 0.0  # holds the kind of value asked for (a date for "언제"); 0.5 for untyped questions
-    retrieval: float = 0.0  # the passage's fused score relative to the best passage
-    focus: float = 0.0  # share of the asked noun phrase ("사업비") found
+    focus: float = 0.0  # share of the asked noun phrase ("사업비") found (in the label or column that names the value)
     near: float = 0.0  # share of the question's adjacent word pairs that stand together
-    doc: float = 0.0  # the document's coverage of the question, less the names it never mentions
+    col: float = 0.0  # coverage by the column label (cells) or the field's label
+    row: float = 0.0  # coverage by what only the row says (cells)
+    quoted_row: float = 0.0  # the question writes the row's label verbatim
+    quoted_col: float = 0.0  # the question writes the column's label verbatim
+    label: float = 0.0  # the candidate's label is what the question asks for ("배석자: …" for "배석자는?")
     novel: float = 0.0  # share of the candidate's words the question does not have
+    typed: float = 0.0  # holds the kind of value asked for (a date for "언제"): 1 exact, less for a weaker form
+    consistent: float = 0.0  # a list whose stated count matches its items ("7개 분야(▲…)")
+    value: float = 0.0  # a cell holding a number
+    year: float = 0.0  # +1 an asked year is there, -1 only other years, 0 no year asked or none written
+    doc_year: float = 0.0  # -1 when the candidate's document never mentions an asked year
+    entity_gap: float = 0.0  # the one place or person the question names is missing here, another is named
+    doc: float = 0.0  # the document's coverage of the question
+    doc_gap: float = 0.0  # share of the question's names (places, people, codes) the document never mentions
+    masked: float = 0.0  # the value is masked in the published document (*** / ○○)
+    # against the question's other candidates: this one's value less the best value (≤ 0)
+    rel_cover: float = 0.0
+    rel_own: float = 0.0
+    rel_core: float = 0.0
+    rel_focus: float = 0.0
+    rel_typed: float = 0.0
+    rel_dense: float = 0.0
+    # how it was found
+    retrieval: float = 0.0  # the passage's fused score relative to the best passage
+    rank: float = 0.0  # 1 / the passage's rank
+    lexical: float = 0.0  # the passage's BM25 score relative to the best BM25 score
     dense: float = 0.0  # the passage's dense similarity
-    col: float = 0.0  # table cells: coverage by the column label
-    row: float = 0.0  # table cells: coverage by what only the row says
-    typed_q: float = 0.0  # 1 when the question asks for a typed value
-    has_focus: float = 0.0  # 1 when the question names what it asks for
-    missing_rare: float = 0.0  # IDF share of the question's words that no indexed text has
-    missing_entity: float = 0.0  # share of the question's names that no indexed text (or the source) has
-    doc_year: float = 0.0  # -1 when the source's document never mentions an asked year
-    gap_spec: float = 0.0  # a quantity the question specifies ("1분기") is missing
-    gap_year: float = 0.0  # the asked year is missing
-    gap_typed: float = 0.0  # no value of the asked kind
-    gap_entity: float = 0.0  # a named place, person or code is missing
+    unit_dense: float = 0.0  # the candidate's own dense similarity to the question (its passage's when not embedded)
+    # where it stands
+    depth: float = 0.0  # the list marker's rank (□ 0, ○ 1, - 2 …; prose 9)
+    children: float = 0.0  # items are nested under it
+    title: float = 0.0  # it only repeats the document's title
+    total: float = 0.0  # a row of totals (계, 합계)
+    merged: float = 0.0  # a row under a merged label shared with other rows
+    length: float = 0.0  # log2(1 + characters)
+    # the question (the same for all its candidates)
+    typed_q: float = 0.0  # asks for a typed value
+    wants_list: float = 0.0  # asks for several things
+    has_focus: float = 0.0  # names what it asks for
+    has_years: float = 0.0  # names a year
+    english: float = 0.0  # is in English
+    total_q: float = 0.0  # asks for a total
+    missing_rare: float = 0.0  # IDF share of its words that no indexed text has
+    missing_entity: float = 0.0  # share of its names that no indexed text has
+    # gaps between the question and the candidate's evidence
+    gap_spec: float = 0.0  # a quantity the question specifies ("1분기", "3차") is missing
     gap_measure: float = 0.0  # another amount than the one asked (집행액 asked, 예산액 found)
-    gap_list: float = 0.0  # names asked, only counts given
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -301,6 +336,7 @@ class Answer:
     language: str = "ko"
     timings: Mapping[str, float] = field(default_factory=dict)
     items: tuple[str, ...] = ()  # the listed items of a list answer
+    values: tuple[str, ...] = ()  # the answer's value(s): a list's items, or the one cell, date, amount or clause that answers
     evidence: Evidence | None = None  # the features the confidence was computed from
     retrieved: tuple[str, ...] = ()  # document ids of the retrieved chunks, best first
 
@@ -315,6 +351,7 @@ class Answer:
             "language": self.language,
             "confidence": round(self.confidence, 4),
             "items": list(self.items),
+            "values": list(self.values),
             "citations": [
                 {
                     "number": c.number,

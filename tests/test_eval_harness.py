@@ -71,3 +71,30 @@ def test_committed_sets_stay_above_the_floor(assistant):
     below = {k: (summary[k], v) for k, v in floor.items() if summary.get(k) is not None and summary[k] < v}
     fails = [f"{r.id}: {r.turn.question} — {r.why}" for r in result.results["assistant"] if r.passed is False]
     assert not below, f"below the floor: {below}\n" + "\n".join(fails)
+
+
+def test_kinds_expectations_and_the_heldout_fold(tmp_path):
+    from assistant.eval.questions import is_heldout, split_heldout
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "heldout_docs.txt").write_text("# held out\nb.hwpx\n", encoding="utf-8")
+    lines = [
+        {"id": "q1", "kind": "table", "question": "a?", "answers": ["1"], "docs": ["a.hwpx"]},
+        {"id": "q2", "kind": "fact", "question": "b?", "answers": ["2"], "docs": ["b.hwpx"]},
+        {"id": "q3", "kind": "masked", "question": "c?", "answers": [], "docs": ["a.hwpx"], "expect": "masked"},
+    ]
+    path = folder / "qs.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    items = load_questions([path])
+    assert [it.kind for it in items] == ["table", "fact", "masked"]
+    masked = items[2].turns[0]
+    assert masked.masked and not masked.retrieval_only and not masked.unanswerable
+    assert [is_heldout(it) for it in items] == [False, True, False]
+    dev, held = split_heldout(items)
+    assert [it.id for it in held] == ["q2"] and len(dev) == 2
+    assert items[0].group == "a.hwpx"
+    with pytest.raises(QuestionSetError, match="expect"):
+        parse_jsonl('{"question": "q", "expect": "maybe"}', "x.jsonl")
+    # no held-out file beside a set: nothing is held out
+    assert not any(is_heldout(it) for it in load_questions(sorted(QUESTIONS.glob("*.jsonl"))))

@@ -53,3 +53,13 @@ def test_percentile():
     assert percentile([1, 2, 3, 4], 50) == 2.5
     assert percentile([10], 95) == 10
     assert percentile([], 50) == 0.0
+
+
+def test_answer_precision_counts_what_is_needed():
+    from assistant.eval.metrics import answer_precision
+
+    assert answer_precision(["고성", "옥천", "거제"], ["고성", "옥천"]) == pytest.approx(2 / 3)  # an extra item counts against a list
+    assert answer_precision(["13,500천원"], ["13,500"]) == pytest.approx(6 / 8)  # white space ignored, the unit is not needed
+    assert answer_precision(["2024. 7. 10."], ["2024. 7. 10."]) == 1.0
+    assert answer_precision(["그 문서의 긴 문장 전체가 답으로 나온 경우 청년사업담당관-920"], ["청년사업담당관-920"]) < 0.5
+    assert answer_precision([], ["x"]) == 0.0

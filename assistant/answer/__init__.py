@@ -1,23 +1,44 @@
-"""Answer: candidate sentences and table matches from the retrieved passages (``candidates``,
-``tables``), their evidence (``evidence``, ``values``), ranking (``ranking``), the composed
-answer with citations (``compose``) and abstention (``abstain``); ``Answerer`` runs the
-pipeline over one index (``sources``). Uses search, index and ingest; knows nothing of the UI.
+"""Answer: candidate sentences, items, fields and table cells of the retrieved passages
+(``candidates``, ``tables``), their features (``features``, ``evidence``, ``values``), the trained
+ranker that chooses among them and calibrates the confidence (``ranker``), and the composed answer
+with citations (``compose``); ``Answerer`` runs the pipeline over one index (``sources``). Uses
+search, index and ingest; knows nothing of the UI.
 """
 
-from .abstain import FEATURES, Calibration, calibration_path, load_calibration
-from .answerer import MAX_HISTORY_TURNS, Answerer, AnswerSettings, sanitize
+from .answerer import MAX_HISTORY_TURNS, Answerer, AnswerSettings, Candidates, sanitize
 from .compose import MSG
 from .generation import Generator
+from .ranker import (
+    CONFIDENCE_FEATURES,
+    FEATURES,
+    Logistic,
+    Ranker,
+    RankerError,
+    Trees,
+    choose,
+    confidence_features,
+    feature_matrix,
+    load_ranker,
+    ranker_path,
+)
 
 __all__ = [
+    "CONFIDENCE_FEATURES",
     "FEATURES",
     "MAX_HISTORY_TURNS",
     "MSG",
     "AnswerSettings",
     "Answerer",
-    "Calibration",
+    "Candidates",
     "Generator",
-    "calibration_path",
-    "load_calibration",
+    "Logistic",
+    "Ranker",
+    "RankerError",
+    "Trees",
+    "choose",
+    "confidence_features",
+    "feature_matrix",
+    "load_ranker",
+    "ranker_path",
     "sanitize",
 ]

@@ -21,29 +21,29 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..index import Embedder, SearchIndex
 from ..ingest import terms as content_terms
-from ..lexicon import TOTAL_CUES, TYPE_LABELS, entity_stem, related_words
-from ..records import Answer, Evidence, Filters, Hit, Table
+from ..lexicon import TYPE_LABELS, entity_stem, related_words
+from ..records import Answer, Filters, Hit
 from ..search import (
     QueryAnalysis,
     RetrievalSettings,
     Retriever,
-    analyse,
-    asks_typed,
     is_followup,
     question_kinds,
     requested_count,
     resolve_followup,
     wants_list,
 )
-from .abstain import Calibration, evidence_gaps, load_calibration
-from .candidates import units_of
-from .compose import MSG, Composer, cell_at, table_items
+from .candidates import Unit, units_of
+from .compose import MSG, Composer
 from .evidence import EvidenceScorer
-from .ranking import ENTITY_GAP_WEIGHT, entities_missing_from, named_entities, score_units, table_wins
-from .sources import Sources
-from .tables import lookup_all
+from .features import Question, entities_missing_from, named_entities, relative, unit_features
+from .ranker import Ranker, choose, load_ranker
+from .sources import BoundedCache, Sources
+from .tables import TableCandidate, TableView, expand, table_candidates
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +51,27 @@ _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u20
 MAX_HISTORY_TURNS = 20  # a follow-up is resolved against at most this many earlier turns
 
 
+Candidate = Unit | TableCandidate
+
+
 @dataclass(frozen=True)
 class AnswerSettings:
-    abstain_threshold: float | None = None  # None: the calibrated threshold
+    abstain_threshold: float | None = None  # None: the threshold chosen by `assistant train`
     max_citations: int = 3
     max_question_chars: int = 2000
-    candidates: int = 20
-    units_from: int = 15
+    candidates: int = 20  # passages retrieved
+    units_from: int = 15  # passages whose sentences and tables are candidates
+    count_alternatives: int = 5  # candidates tried when the question says how many items it asks for
+    unit_vectors: bool = False  # embed candidate sentences (their similarity to the question is a feature)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A question's candidate answers, best first, with the answer each composes to."""
+
+    query: str
+    candidates: list[Candidate]
+    answers: list[Answer]
 
 
 def sanitize(question: str) -> str:
@@ -76,16 +90,17 @@ class Answerer:
         embedder: Embedder,
         retrieval: RetrievalSettings | None = None,
         settings: AnswerSettings | None = None,
-        calibration: Calibration | None = None,
+        ranker: Ranker | None = None,
         generator: Any = None,
     ):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.retrieval_settings = retrieval or RetrievalSettings()
         self.settings = settings or AnswerSettings()
-        self.calibration = calibration or load_calibration()
+        self._ranker = ranker  # loaded on first use: training needs an answerer before there is a ranker
         self.generator = generator
         self._lock = threading.RLock()
+        self._vectors: BoundedCache[str, np.ndarray] = BoundedCache(50_000)
         self._evidence = threading.local()  # the last answer's evidence, per thread (for explain())
         self.index: SearchIndex
         self.retriever: Retriever
@@ -105,10 +120,16 @@ class Answerer:
         if old is not None:
             old.close()
 
-    def derive(self, calibration: Calibration | None = None, settings: AnswerSettings | None = None) -> Answerer:
-        """This answerer (same index, models and caches) with another calibration or settings."""
+    @property
+    def ranker(self) -> Ranker:
+        if self._ranker is None:
+            self._ranker = load_ranker()
+        return self._ranker
+
+    def derive(self, ranker: Ranker | None = None, settings: AnswerSettings | None = None) -> Answerer:
+        """This answerer (same index, models and caches) with another ranker or settings."""
         other = copy.copy(self)
-        other.calibration = calibration or self.calibration
+        other._ranker = ranker or self._ranker
         other.settings = settings or self.settings
         other.composer = Composer(self.sources, other.settings.max_citations)
         return other
@@ -132,20 +153,15 @@ class Answerer:
     def explain(self, question: str, history: Sequence[Any] | None = None, filters: Filters | None = None) -> dict[str, Any]:
         """The answer with the evidence it was chosen from: the best sentences and table
         matches with their scores and features (for checking the assistant, not for speed)."""
-        self._evidence.last = ([], [])
+        self._evidence.last = ([],)
         answer = self.ask(question, history, filters)
-        units, matches = self._evidence.last
+        (found,) = self._evidence.last
         return {
             "answer": answer.to_dict(),
-            "sentences": [
-                {"doc": u.chunk.doc_id, "text": u.text, "score": round(u.score, 3),
-                 "features": {k: round(v, 3) for k, v in u.features.as_dict().items() if v}}
-                for u in units
-            ],
-            "tables": [
-                {"doc": m.doc_id, "table": m.table.title, "kind": m.kind, "cells": m.cells[:6], "score": round(m.score, 3),
-                 "features": {k: round(v, 3) for k, v in m.features.as_dict().items() if v}}
-                for m in matches
+            "candidates": [
+                {"doc": c.hit.chunk.doc_id, "kind": "cell" if isinstance(c, TableCandidate) else "text", "text": c.text[:200],
+                 "p": round(c.p, 3), "features": {k: round(v, 3) for k, v in c.features.as_dict().items() if v}}
+                for c in found
             ],
         }
 
@@ -156,8 +172,8 @@ class Answerer:
         query = q
         if previous and is_followup(q, previous):
             query = resolve_followup(q, previous)
-        analysis = analyse(query)
-        own = analyse(q)
+        analysis = self.retriever.analyse(query)
+        own = self.retriever.analyse(q)
         qtypes = question_kinds(own, analysis)
         wants = wants_list(q, own) or (query != q and wants_list(query, analysis))
         t1 = time.perf_counter()
@@ -171,7 +187,7 @@ class Answerer:
         if not hits:
             ans = Answer(original, MSG[analysis.language]["no_docs"], True, kind="none", query=query, language=analysis.language)
             return self._finish(ans, timings, t0)
-        answer = replace(self._extract(original, query, analysis, qtypes, wants, hits), retrieved=tuple(h.chunk.doc_id for h in hits))
+        answer = replace(self._extract(original, query, analysis, qtypes, wants, hits, vector), retrieved=tuple(h.chunk.doc_id for h in hits))
         t4 = time.perf_counter()
         timings["answer_ms"] = (t4 - t3) * 1000
         if self.generator is not None and not answer.abstained:
@@ -214,79 +230,113 @@ class Answerer:
             resolved = resolve_followup(text, resolved) if resolved and is_followup(text, resolved) else text
         return resolved
 
-    # -- evidence -------------------------------------------------------------------
-    def _extract(self, question: str, query: str, a: QueryAnalysis, qtypes: list[str], wants: bool, hits: list[Hit]) -> Answer:
+    # -- candidates and the choice between them ------------------------------------------
+    def candidates(self, question: str, history: Sequence[Any] | None = None, filters: Filters | None = None) -> Candidates:
+        """Every candidate answer to a question with its features and the answer it composes to
+        (for training the ranker: nothing is chosen, nothing abstains)."""
+        q = sanitize(question)
+        previous = self._previous_query(history)
+        query = resolve_followup(q, previous) if previous and is_followup(q, previous) else q
+        analysis, own = self.retriever.analyse(query), self.retriever.analyse(q)
+        kinds = question_kinds(own, analysis)
+        wants = wants_list(q, own) or (query != q and wants_list(query, analysis))
+        vector = self.embedder.embed_query(analysis.text)
+        hits = self.retriever.search(analysis, k=self.settings.candidates, filters=filters, vector=vector)
+        if not hits:
+            return Candidates(query, [], [])
+        found = self._gather(analysis, kinds, wants, hits, vector)
+        answers = [self._compose(question, query, analysis, kinds, wants, c, found, hits) for c in found]
+        return Candidates(query, found, answers)
+
+    def _unit_similarity(self, texts: list[str], vector: np.ndarray) -> dict[str, float]:
+        """Cosine similarity of each candidate sentence to the question (sentences embedded once)."""
+        todo = [t for t in dict.fromkeys(texts) if self._vectors.peek(t) is None]
+        if todo:
+            for t, v in zip(todo, self.embedder.embed_passages(todo, batch_size=32), strict=True):
+                self._vectors.get(t, lambda v=v: v)
+        return {t: float(self._vectors.get(t, lambda: np.zeros(len(vector), dtype=np.float32)) @ vector) for t in dict.fromkeys(texts)}
+
+    def _question(self, a: QueryAnalysis, kinds: list[str], wants: bool, hits: list[Hit]) -> Question:
         src = self.sources
-        scorer = EvidenceScorer(a, src.idf, dict(related_words()), [w for t in qtypes for w in TYPE_LABELS.get(t, ())])
-        best_hit = hits[0].score
-        focus = set(a.focus)
-        doc_cover: dict[str, float] = {}
-        entity_gap: dict[str, float] = {}
+        scorer = EvidenceScorer(a, src.idf, dict(related_words()), [w for t in kinds for w in TYPE_LABELS.get(t, ())])
+        names = (*a.entities, *a.topics)
+        gaps: dict[str, float] = {}
+        covers: dict[str, float] = {}
 
-        def gap_of(doc_id: str) -> float:
-            """Share of the places, people and compound names the question names that the document never mentions."""
-            if doc_id not in entity_gap:
-                entity_gap[doc_id] = entities_missing_from((*a.entities, *a.topics), src.text(doc_id))
-            return entity_gap[doc_id]
+        def doc_gap(doc_id: str) -> float:
+            if doc_id not in gaps:
+                gaps[doc_id] = entities_missing_from(names, src.text(doc_id))
+            return gaps[doc_id]
 
-        def cover_of(doc_id: str) -> float:
-            # a document that never names a place the question names ("금천구 …") is a poor
-            # source whatever else it shares with the question
-            if doc_id not in doc_cover:
-                cov = scorer.coverage(scorer.with_entities(src.text(doc_id), src.vocabulary(doc_id)))
-                doc_cover[doc_id] = cov - ENTITY_GAP_WEIGHT * gap_of(doc_id)
-            return doc_cover[doc_id]
+        def doc_cover(doc_id: str) -> float:
+            if doc_id not in covers:
+                covers[doc_id] = scorer.coverage(scorer.with_entities(src.text(doc_id), src.vocabulary(doc_id)))
+            return covers[doc_id]
 
-        # grid tables answer through the table lookup; label/value tables and prose through sentences
+        return Question(a, scorer, kinds, wants, hits, doc_cover, doc_gap, src.doc_years,
+                        missing_rare=self._missing_rare(a), missing_entity=self._missing_entities(a))
+
+    def _gather(self, a: QueryAnalysis, kinds: list[str], wants: bool, hits: list[Hit], vector: np.ndarray | None = None) -> list[Candidate]:
+        """The sentences, items and fields of the retrieved passages, and the cells of their
+        tables (grid tables answer through cells, label/value tables both ways), with features."""
+        src = self.sources
+        q = self._question(a, kinds, wants, hits)
         pool = hits[: self.settings.units_from]
         units = units_of([h for h in pool if h.chunk.table is None or src.layout(h) == "keyvalue"], src.text)
-        score_units(units, scorer, qtypes, best_hit, focus, cover_of, wants)
-        units.sort(key=lambda u: -u.score)
-        candidates: list[tuple[Hit, Table, set[str]]] = []
+        if vector is not None and self.settings.unit_vectors:
+            sims = self._unit_similarity([u.text for u in units], vector)
+            q.unit_dense = lambda u: sims.get(u.text)
+        unit_features(units, q)
+        cells: list[TableCandidate] = []
         seen: set[tuple[str, int]] = set()
         for h in pool:
             if h.chunk.table is None or (h.chunk.doc_id, h.chunk.table) in seen:
                 continue
             seen.add((h.chunk.doc_id, h.chunk.table))
             table = src.table(h.chunk.doc_id, h.chunk.table)
-            if table is not None:
-                candidates.append((h, table, set(content_terms(" ".join((h.chunk.title, *h.chunk.heading_path))))))
-        total = any(w in a.text for w in TOTAL_CUES)
-        matches = lookup_all(candidates, scorer, qtypes, wants, best_hit, focus, total, cover_of) if candidates else []
-        self._evidence.last = (units[:8], matches[:5])  # for explain(), in this thread only
-        tmatch = matches[0] if matches else None
-        unit = units[0] if units else None
-        missing_entity = self._missing_entities(a)
-        extra = {"missing_rare": self._missing_rare(a), "typed_q": float(asks_typed(qtypes)), "has_focus": float(bool(a.focus))}
+            if table is not None and table.rows:
+                context = set(content_terms(" ".join((h.chunk.title, *h.chunk.heading_path))))
+                cells += table_candidates(TableView(h, table, context, q))
+        found: list[Candidate] = [*units, *cells]
+        for c, e in zip(found, relative([c.features for c in found]), strict=True):
+            c.features = e
+        ps = self.ranker.probabilities([c.features for c in found])
+        for c, p in zip(found, ps, strict=True):
+            c.p = float(p)
+        found.sort(key=lambda c: -c.p)
+        return found
 
-        def doc_year(doc_id: str) -> float:
-            """-1 when the question asks for years its evidence's document never mentions."""
-            years = src.doc_years(doc_id)
-            return -1.0 if a.years and years and not set(a.years) & years else 0.0
-
+    def _compose(self, question: str, query: str, a: QueryAnalysis, kinds: list[str], wants: bool, c: Candidate,
+                 found: list[Candidate], hits: list[Hit]) -> Answer:
         composer = self.composer
-        want_n = requested_count(question)
-        if tmatch is not None and want_n and unit is not None and table_items(tmatch) != want_n:
-            alt = composer.text_answer(question, query, a, qtypes, wants, unit, units, hits)
-            if len(alt.items) == want_n:
-                tmatch = None
-        feats: Evidence
-        if tmatch is not None and (unit is None or table_wins(tmatch.score, tmatch.features, unit.score, unit.features)):
-            feats = replace(tmatch.features, **extra, missing_entity=max(missing_entity, gap_of(tmatch.doc_id)), doc_year=doc_year(tmatch.doc_id))
-            answer = composer.table_answer(question, query, a, qtypes, tmatch, hits)
-            t = tmatch.table
-            evidence = " ".join([t.title, tmatch.hit.chunk.context] + [t.columns[j] for _, j in tmatch.cells if 0 <= j < len(t.columns)]
-                                + [cell_at(t, r, j).text for r, j in tmatch.cells] + [t.row_label(r) for r in tmatch.rows if r >= 0])
-        elif unit is not None:
-            feats = replace(unit.features, **extra, missing_entity=max(missing_entity, gap_of(unit.chunk.doc_id)), doc_year=doc_year(unit.chunk.doc_id))
-            answer = composer.text_answer(question, query, a, qtypes, wants, unit, units, hits)
-            evidence = " ".join((unit.text, unit.chunk.context, *unit.parent_terms))
-        else:
-            return composer.abstain(question, query, a, hits, 0.0, None)
-        feats = replace(feats, **evidence_gaps(a, wants, feats, evidence, answer))
-        confidence = self.calibration.probability(feats)
-        if confidence < self.calibration.threshold_for(self.settings.abstain_threshold):
-            return replace(composer.abstain(question, query, a, hits, confidence, feats), evidence=feats)
+        if isinstance(c, TableCandidate):
+            return composer.table_answer(question, query, a, kinds, expand(c, [x for x in found if isinstance(x, TableCandidate)]), hits)
+        return composer.text_answer(question, query, a, kinds, wants, c, [x for x in found if isinstance(x, Unit)], hits)
+
+    def _extract(self, question: str, query: str, a: QueryAnalysis, kinds: list[str], wants: bool, hits: list[Hit],
+                 vector: np.ndarray | None = None) -> Answer:
+        found = self._gather(a, kinds, wants, hits, vector)
+        self._evidence.last = (found[:10],)  # for explain(), in this thread only
+        if not found:
+            return self.composer.abstain(question, query, a, hits, 0.0, None)
+        composed: dict[int, Answer] = {}
+
+        def answer_of(i: int) -> Answer:
+            if i not in composed:
+                composed[i] = self._compose(question, query, a, kinds, wants, found[i], found, hits)
+            return composed[i]
+
+        ps = [c.p for c in found]
+        i = choose(ps, lambda i: len(answer_of(i).items), requested_count(question), self.settings.count_alternatives)
+        best, answer = found[i], answer_of(i)
+        confidence = self.ranker.confidence(ps, i, best.features)
+        feats = best.features
+        if confidence < self.ranker.threshold_for(self.settings.abstain_threshold):
+            return replace(self.composer.abstain(question, query, a, hits, confidence, feats), evidence=feats)
+        if feats.masked:
+            # the best place holds the asked value but the city masked it: say so, never show the mask as a value
+            span = (best.start, best.end) if isinstance(best, Unit) else None
+            return self.composer.masked(question, query, a, best.hit, span, confidence, feats)
         return replace(answer, confidence=confidence, evidence=feats)
 
     def _missing_entities(self, a: QueryAnalysis) -> float:

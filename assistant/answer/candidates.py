@@ -28,8 +28,8 @@ class Unit:
     parent_terms: set[str] = field(default_factory=set)  # the list item this one is nested under
     has_children: bool = False
     depth: tuple[float, int] = (9, 99)
-    score: float = 0.0
     features: Evidence = field(default_factory=Evidence)
+    p: float = 0.0  # the ranker's probability that this candidate's answer is right
 
     @property
     def chunk(self):

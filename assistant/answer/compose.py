@@ -8,13 +8,13 @@ import re
 
 from ..ingest import format_value
 from ..ingest import terms as content_terms
-from ..lexicon import DISPLAY_MARK, LABEL_BEFORE_MARK
+from ..lexicon import DISPLAY_MARK, LABEL_BEFORE_MARK, masked
 from ..records import Answer, Cell, Citation, Evidence, Hit, Table, TableAnswer, locate
-from ..search import QueryAnalysis, asks_typed, requested_count
+from ..search import QueryAnalysis, asks_typed, requested_count, typed_kinds
 from .candidates import Unit, depth, marker
 from .sources import Sources
 from .tables import TableMatch, value_cell
-from .values import TYPE_PATTERNS, clause, enumeration, type_spans
+from .values import clause, enumeration, type_spans
 
 #: the texts of answers that are not found in a document, by language
 MSG = {
@@ -27,6 +27,7 @@ MSG = {
         "no_docs": "검색할 문서가 없습니다(필터 조건에 맞는 문서가 없거나 색인이 비어 있습니다).",
         "items": "{n}개: ",
         "error": "질문을 처리하는 중 문제가 생겼습니다. 다시 시도해 주세요. ({detail})",
+        "masked": "공개된 문서에는 이 값이 가려져 있어(부분공개) 알려 드릴 수 없습니다. 가려진 부분을 출처로 보여 드립니다.",
     },
     "en": {
         "empty": "Please type a question.",
@@ -37,6 +38,7 @@ MSG = {
         "no_docs": "There is nothing to search (no document matches the filters, or the index is empty).",
         "items": "{n} items: ",
         "error": "Something went wrong while answering. Please try again. ({detail})",
+        "masked": "The published document does not disclose this value (it is masked). The passage is shown as the source.",
     },
 }
 
@@ -82,13 +84,16 @@ class Composer:
         row_hits = {h.chunk.row: h for h in hits if h.chunk.doc_id == m.doc_id and h.chunk.table == t.index}
         cite_hit = row_hits.get(row, hit)
         if m.kind in ("list", "header"):
-            items = m.items
+            items = [it for it in m.items if not masked(it)]  # a masked value is never an answer
             text = MSG[lang]["items"].format(n=len(items)) + ", ".join(items)
+            values = tuple(items)
         else:
             parts = []
             unlabelled = not any(_col_label(t, j) for _, j in m.cells)
             for r, j in sorted(m.cells, key=lambda rc: rc[1]) if unlabelled else m.cells:
                 cell = cell_at(t, r, j)
+                if masked(cell.text):
+                    continue
                 value = format_value(cell.value, cell.unit) if cell.value is not None and not re.search(r"[가-힣]{2}", cell.text) else cell.text
                 if unlabelled:  # a label/value row without a header: its cells in order
                     if value not in parts:
@@ -101,11 +106,13 @@ class Composer:
             where = " · ".join(x for x in (t.title, row_label if m.kind != "row" and not unlabelled else "",
                                            col_labels[0] if len(m.cells) == 1 and col_labels else "") if x)
             text = (" · " if unlabelled else " / ").join(parts) + (f" ({where})" if where else "")
+            values = tuple(parts)
             if m.kind == "cell" and len(m.cells) == 1 and "phone" in qtypes:
                 phone = type_spans(cell_at(t, *m.cells[0]).text, "phone")
                 if phone:
                     cell_text = cell_at(t, *m.cells[0]).text
                     text = cell_text[phone[0][0] : phone[0][1]] + f" ({cell_text}; {where})"
+                    values = (cell_text[phone[0][0] : phone[0][1]],)
         span = _row_span(cite_hit, t, row)
         citations = self.citations([(cite_hit, span)], hits)
         shown_rows = m.rows if m.kind == "list" else ([row] if m.kind != "header" else [])
@@ -119,23 +126,17 @@ class Composer:
             rows = tuple(tuple(c.text for c in r) for r in t.rows)
         table = TableAnswer(m.doc_id, t.index, t.title, cols, rows, t.unit, highlight, citations[0].number if citations else 1)
         return Answer(question, f"{text} [1]", False, citations, (table,), kind="table" if m.kind != "list" else "list",
-                      query=query, language=lang, items=tuple(m.items))
+                      query=query, language=lang, items=tuple(it for it in m.items if not masked(it)), values=values)
 
     def text_answer(
         self, question: str, query: str, a: QueryAnalysis, qtypes: list[str], wants_list: bool, unit: Unit, units: list[Unit], hits: list[Hit]
     ) -> Answer:
+        """The answer a sentence, item or field gives: the list it heads or belongs to, or the
+        value of the asked kind in it with the clause around it."""
         lang = a.language
         want_n = requested_count(question)
-        composed = None
-        for candidate in ([unit] + [u for u in units[1:6] if u.score >= unit.score - 0.3]) if want_n else [unit]:
-            c = self._compose(candidate, units, a, qtypes, wants_list)
-            if composed is None:
-                composed = c
-            if not want_n or len(c[1]) == want_n:
-                composed = c
-                break
-        assert composed is not None
-        span_units, items = composed
+        span_units, items = self._compose(unit, units, a, qtypes, wants_list)
+        items = [it for it in items if not masked(it)]  # a masked value is never an answer
         if want_n and len(items) > want_n:
             items = _filter_items(items, question, want_n)
         unit = span_units[0] if span_units else unit
@@ -144,12 +145,13 @@ class Composer:
             head = span_units[0].text if len(span_units) > 1 and not _is_same_list(span_units, items) else ""
             body = lead + (f" — {_strip_marker(head)}" if head and _strip_marker(head) not in lead else "")
             kind = "list"
+            values = tuple(items)
         else:
             parts = []
             lead = ""
-            for t in qtypes:
-                sp = type_spans(unit.text, t) if (t in TYPE_PATTERNS or t == "who") else []
-                sp = [x for x in sp if unit.text[x[0] : x[1]].replace(" ", "") not in a.text.replace(" ", "")]
+            for t in typed_kinds(qtypes):
+                sp = type_spans(unit.text, t)
+                sp = [x for x in sp if unit.text[x[0] : x[1]].replace(" ", "") not in a.text.replace(" ", "") and not masked(unit.text[x[0] : x[1]])]
                 if sp:
                     best = _nearest(sp, unit, a)
                     lead = unit.text[best[0] : best[1]]
@@ -162,10 +164,11 @@ class Composer:
             if lead and len(" ".join(u.text for u in span_units)) > 40 and lead not in body[: len(lead) + 2]:
                 body = f"{lead} — {body}"
             kind = qtypes[0] if qtypes else "fact"
+            values = (lead,) if lead else (body,)
         same_chunk = [u for u in span_units if u.chunk.id == unit.chunk.id]
         span = (min(u.start for u in same_chunk), max(u.end for u in same_chunk)) if same_chunk else (unit.start, unit.end)
         citations = self.citations([(unit.hit, span)], hits)
-        return Answer(question, f"{body} [1]", False, citations, (), kind=kind, query=query, language=lang, items=tuple(items))
+        return Answer(question, f"{body} [1]", False, citations, (), kind=kind, query=query, language=lang, items=tuple(items), values=values)
 
     def _compose(self, unit: Unit, units: list[Unit], a: QueryAnalysis, qtypes: list[str], wants_list: bool) -> tuple[list[Unit], list[str]]:
         """The units an answer quotes, and its items when it is a list."""
@@ -220,9 +223,15 @@ class Composer:
                 return [unit], more
         return [unit], []
 
+    def masked(self, question: str, query: str, a: QueryAnalysis, hit: Hit, span: tuple[int, int], confidence: float, feats: Evidence) -> Answer:
+        """The document holds the asked value but the city masked it where it published the document."""
+        citation = self.citation(1, hit, span)
+        return Answer(question, MSG[a.language]["masked"] + " [1]", False, (citation,), (), confidence, kind="masked", query=query,
+                      language=a.language, evidence=feats)
+
     def abstain(self, question: str, query: str, a: QueryAnalysis, hits: list[Hit], confidence: float, feats: Evidence | None) -> Answer:
         lang = a.language
-        if feats is not None and (feats.gap_year > 0 or feats.year < 0) and a.years:
+        if feats is not None and (feats.doc_year < 0 or feats.year < 0) and a.years:
             msg = MSG[lang]["abstain_year"].format(years=", ".join(str(y) for y in a.years))
         else:
             msg = MSG[lang]["abstain"]

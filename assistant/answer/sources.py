@@ -38,6 +38,11 @@ class BoundedCache(Generic[K, V]):
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key: K) -> V | None:
+        """The cached value of ``key`` or None, without making it."""
+        with self._lock:
+            return self._items.get(key)
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -12,9 +12,11 @@ from ..lexicon import (
     CLAUSE_BREAK,
     COUNT,
     DATE,
+    DOC_NUMBER,
     ENUM_SEP,
     LABELLED_PLACE,
     NOT_NAME_END,
+    ORG,
     PERSON,
     PHONE,
     PHRASE_END,
@@ -30,6 +32,8 @@ TYPE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "amount": (AMOUNT,),
     "phone": (PHONE,),
     "where": (LABELLED_PLACE, PLACE),
+    "docnum": (DOC_NUMBER,),
+    "org": (ORG,),
 }
 
 

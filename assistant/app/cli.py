@@ -1,4 +1,4 @@
-"""The ``assistant`` command: index, docs, ask, eval, calibrate, serve, run, bench."""
+"""The ``assistant`` command: index, docs, ask, eval, train, serve, run, bench."""
 
 from __future__ import annotations
 
@@ -212,20 +212,39 @@ def _check_floor(summary: dict[str, Any], path: Path) -> int:
     return 0
 
 
-def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
-    from ..answer import calibration_path
-    from ..eval import calibrate, load_questions, write_calibration
+def cmd_train(cfg: Config, args: argparse.Namespace) -> int:
+    """Fit the answer ranker, cross-validated by document, and write it with its report."""
+    from ..answer import ranker_path
+    from ..eval import load_questions, train, write_train_report
 
-    items = load_questions(args.files)
-    data = calibrate(items, _eval_assistant(cfg, args), wrong_cost=args.wrong_cost)
-    out = write_calibration(data, args.out or calibration_path())
-    cv = data["cross_validated"]
-    print(f"weights: {data['weights']} bias {data['bias']}")
-    print(f"threshold {data['threshold']}: leave-one-out answer accuracy {cv['answer_accuracy']:.3f}, "
-          f"wrong answers given {cv['wrong_answers']}, abstention recall {cv['abstain_recall']:.3f} "
-          f"(samples {data['samples']}, wrong-answer cost {data['wrong_cost']})")
-    print(f"written: {out}")
+    items = load_questions(args.files or default_question_sets())
+    answerer = _eval_assistant(cfg, args)
+    bars = _Bars(not args.quiet)
+    ranker, report = train(items, answerer, kind=args.family, folds=args.folds, heldout=args.heldout,
+                           progress=lambda d, t: bars("collect", d, t))
+    bars.close()
+    out = ranker.save(args.out or ranker_path())
+    cv, ins = report["cross_validated"], report["in_sample"]
+    print(f"model {report['model']} over {report['samples']['turns']} turns, {report['samples']['candidates']:,} candidates, "
+          f"{report['samples']['documents']} document groups; threshold {report['threshold']:.2f}")
+    print("                       cross-validated   in-sample")
+    for key in ("answer_accuracy", "answer_precision", "abstain_recall", "masked_accuracy", "wrong_when_confident", "answered"):
+        print(f"  {key:<22} {cv[key]:>10.3f}   {ins[key]:>10.3f}")
+    for name, row in report["cross_validated_by_set"].items():
+        print(f"  {name:<22} accuracy {row['answer_accuracy']:.3f}  precision {row['answer_precision']:.3f}  ({int(row['turns'])} turns)")
+    if "heldout" in report:
+        h = report["heldout"]
+        print(f"held-out fold: accuracy {h['answer_accuracy']:.3f}, precision {h['answer_precision']:.3f}, abstain recall {h['abstain_recall']:.3f}, "
+              f"wrong when confident {h['wrong_when_confident']:.3f} ({int(h['turns'])} turns)")
+    print(f"ranker: {out}")
+    if args.report:
+        print(f"report: {write_train_report(report, args.report)}")
     return 0
+
+
+def default_question_sets() -> list[str]:
+    """Every question set in eval/questions (and its sub-folders)."""
+    return sorted(str(p) for p in Path("eval/questions").rglob("*.jsonl"))
 
 
 def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
@@ -323,10 +342,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--dept", action="append", help="only documents of this department")
     sp.set_defaults(func=cmd_ask)
 
-    for name, helptext in (("eval", "run question sets and compare systems"), ("calibrate", "fit the abstention model on question sets")):
+    for name, helptext in (("eval", "run question sets and compare systems"), ("train", "fit the answer ranker on question sets (cross-validated by document)")):
         sp = sub.add_parser(name, help=helptext)
         common(sp)
-        sp.add_argument("files", nargs="+", help="question sets (.jsonl or .csv)")
+        sp.add_argument("files", nargs="+" if name == "eval" else "*", help="question sets (.jsonl or .csv)" + ("" if name == "eval" else "; default: eval/questions/**/*.jsonl"))
         sp.add_argument("-q", "--quiet", action="store_true")
         if name == "eval":
             sp.add_argument("--systems", default="bm25,dense,hybrid,assistant")
@@ -336,9 +355,12 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--floor", help="fail (exit 3) if the assistant falls below the metrics in this JSON file")
             sp.set_defaults(func=cmd_eval)
         else:
-            sp.add_argument("--out", help="where to write the calibration (default: assistant/data/calibration.json)")
-            sp.add_argument("--wrong-cost", type=float, default=2.0, help="how many correct answers one wrong or unwarranted answer costs")
-            sp.set_defaults(func=cmd_calibrate)
+            sp.add_argument("--out", help="where to write the ranker (default: assistant/data/ranker.json)")
+            sp.add_argument("--report", help="write the training report (JSON) here")
+            sp.add_argument("--family", choices=("auto", "trees", "logistic"), default="auto", help="the model family (auto: the better cross-validated)")
+            sp.add_argument("--folds", type=int, default=5, help="cross-validation folds, grouped by document")
+            sp.add_argument("--heldout", action="store_true", help="also report the fixed held-out fold (never used for fitting)")
+            sp.set_defaults(func=cmd_train)
 
     for name, helptext, func in (("serve", "serve the web chat", cmd_serve), ("run", "update the index, then serve the web chat", cmd_run)):
         sp = sub.add_parser(name, help=helptext)

@@ -1,13 +1,14 @@
 """Evaluation: question sets, metrics, the harness that runs systems side by side, reports,
-the calibration of the abstention model and the benchmark. Uses search and answer; only the
+the training of the answer ranker and the benchmark. Uses search and answer; only the
 app imports it."""
 
 from .bench import run_bench
-from .calibrate import calibrate, write_calibration
 from .harness import SYSTEMS, EvalResult, evaluate
 from .metrics import answer_contains, mrr, ndcg_at_k, recall_at_k
-from .questions import Item, QuestionSetError, Turn, load_questions, parse_questions
+from .questions import Item, QuestionSetError, Turn, is_heldout, load_questions, parse_questions, split_heldout
 from .report import summary_table, write_json, write_report
+from .train import train
+from .train import write_report as write_train_report
 
 __all__ = [
     "SYSTEMS",
@@ -16,16 +17,18 @@ __all__ = [
     "QuestionSetError",
     "Turn",
     "answer_contains",
-    "calibrate",
     "evaluate",
+    "is_heldout",
     "load_questions",
     "mrr",
     "ndcg_at_k",
     "parse_questions",
     "recall_at_k",
     "run_bench",
+    "split_heldout",
     "summary_table",
-    "write_calibration",
+    "train",
     "write_json",
     "write_report",
+    "write_train_report",
 ]

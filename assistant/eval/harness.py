@@ -17,6 +17,7 @@ from ..records import Answer
 from .metrics import (
     abstention_scores,
     answer_contains,
+    answer_precision,
     answer_recall_at_k,
     ndcg_at_k,
     percentile,
@@ -28,6 +29,7 @@ from .questions import Item, Turn
 log = logging.getLogger(__name__)
 
 SYSTEMS = ("bm25", "dense", "hybrid", "assistant")
+MAX_ANSWER_CHARS = 300  # an answer longer than this reads like a dump, whatever it holds
 DEFAULT_KS = (1, 3, 5, 10)
 #: ``progress(done, total, message)``
 Progress = Callable[[int, int, str], None]
@@ -86,6 +88,11 @@ class EvalResult:
 
 
 def _judge_assistant(turn: Turn, a: Answer) -> tuple[bool | None, str]:
+    if turn.masked:
+        cited = any(c.doc_id in turn.docs for c in a.citations[:2])
+        if a.kind == "masked" and cited:
+            return True, "said the value is not disclosed, citing the document"
+        return False, "did not say the value is masked" if a.kind != "masked" else "did not cite the document"
     if turn.unanswerable:
         return (True, "abstained") if a.abstained else (False, f"answered although the documents do not say: {a.text[:80]}")
     if turn.retrieval_only:
@@ -167,13 +174,21 @@ def summarise(rs: Sequence[TurnResult], ks: Sequence[int], is_assistant: bool) -
         out["citation_accuracy"] = _mean(
             [1.0 if (r.answer and r.answer.citations and not r.answer.abstained and r.answer.citations[0].doc_id in r.turn.docs) else 0.0 for r in answered]
         )
-        abstained = [bool(r.answer and r.answer.abstained) for r in rs if not r.turn.retrieval_only]
-        unanswerable = [r.turn.unanswerable for r in rs if not r.turn.retrieval_only]
+        scored = [r for r in rs if not r.turn.retrieval_only and not r.turn.masked]
+        abstained = [bool(r.answer and r.answer.abstained) for r in scored]
+        unanswerable = [r.turn.unanswerable for r in scored]
         p, rec = abstention_scores(abstained, unanswerable)
         out["abstain_precision"] = round(p, 4)
         out["abstain_recall"] = round(rec, 4)
         follow = [r for r in rs if r.index > 0]
         out["followup_accuracy"] = _mean([1.0 if r.passed else 0.0 for r in follow])
+        given = [r for r in answered if r.answer and not r.answer.abstained]
+        out["answer_precision"] = _mean([answer_precision(r.answer.values or (r.answer.text,), r.turn.answers) for r in given if r.answer])
+        lengths = [len(r.answer.text) for r in rs if r.answer and not r.answer.abstained]
+        out["answer_chars_p95"] = round(percentile(lengths, 95), 1) if lengths else None
+        out["over_length"] = _mean([1.0 if n > MAX_ANSWER_CHARS else 0.0 for n in lengths])
+        masked = [r for r in rs if r.turn.masked]
+        out["masked_accuracy"] = _mean([1.0 if r.passed else 0.0 for r in masked])
         stages = sorted({k for r in rs if r.answer for k in r.answer.timings if k != "total_ms"})
         for st in stages:
             vals = [r.answer.timings[st] for r in rs if r.answer and st in r.answer.timings]

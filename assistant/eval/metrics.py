@@ -20,6 +20,21 @@ def answer_contains(text: str, answers: Sequence[str]) -> bool:
     return all(normalise(a) in flat for a in answers)
 
 
+def answer_precision(values: Sequence[str], answers: Sequence[str]) -> float:
+    """How much of an answer is needed. A list answer (two values or more): the share of its
+    values that hold a gold answer, so extra items count against it. One value: the share of its
+    characters the gold answers it holds take (white space ignored), at most 1. No value: 0."""
+    vals = [normalise(v) for v in values if normalise(v)]
+    golds = [normalise(a) for a in answers if normalise(a)]
+    if not vals or not golds:
+        return 0.0
+    if len(vals) >= 2:
+        return sum(1 for v in vals if any(g in v or v in g for g in golds)) / len(vals)
+    v = vals[0]
+    needed = sum(len(g) for g in golds if g in v)
+    return min(1.0, needed / len(v))
+
+
 def dedupe(docs: Sequence[str]) -> list[str]:
     """Document ids in rank order, each once (the rank of a document is its best chunk's)."""
     return list(dict.fromkeys(docs))

@@ -6,6 +6,10 @@ JSONL lines::
     {"id": "una-001", "question": "...", "answers": [], "docs": []}            # must abstain
     {"id": "ext-001", "question": "...", "answers": [], "docs": ["..."]}       # retrieval only
     {"id": "conv-001", "turns": [{"question": ..., "answers": [...], "docs": [...]}, ...]}
+    {"id": "msk-001", "question": "...", "answers": [], "docs": ["..."], "expect": "masked"}  # a value the document masks
+
+An optional ``"kind"`` (table, fact, list, english, conversation, masked, unanswerable …) groups the
+figures of a report.
 
 CSV columns: ``id, question, answers, docs`` and optionally ``turn`` (rows sharing an id and
 numbered by ``turn`` form a conversation).
@@ -16,8 +20,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -25,19 +31,27 @@ class QuestionSetError(ValueError):
     """A question file that cannot be used, with the file and line."""
 
 
+EXPECTATIONS = ("", "masked")
+
+
 @dataclass(frozen=True)
 class Turn:
     question: str
     answers: tuple[str, ...]
     docs: tuple[str, ...]
+    expect: str = ""  # "masked": the document holds the value but masks it; the answer must say so
 
     @property
     def unanswerable(self) -> bool:
         return not self.answers and not self.docs
 
     @property
+    def masked(self) -> bool:
+        return self.expect == "masked"
+
+    @property
     def retrieval_only(self) -> bool:
-        return not self.answers and bool(self.docs)
+        return not self.answers and bool(self.docs) and not self.masked
 
 
 @dataclass(frozen=True)
@@ -45,10 +59,21 @@ class Item:
     id: str
     turns: tuple[Turn, ...]
     source: str = ""
+    kind: str = ""
 
     @property
     def conversation(self) -> bool:
         return len(self.turns) > 1
+
+    @property
+    def docs(self) -> tuple[str, ...]:
+        """The gold documents of all turns."""
+        return tuple(dict.fromkeys(d for t in self.turns for d in t.docs))
+
+    @property
+    def group(self) -> str:
+        """What cross-validation keeps together: the item's first gold document (its own id when it has none)."""
+        return self.docs[0] if self.docs else f"item:{self.id}"
 
 
 def _strs(value: object, where: str, key: str) -> tuple[str, ...]:
@@ -65,7 +90,10 @@ def _turn(obj: dict, where: str) -> Turn:
     q = obj.get("question")
     if not isinstance(q, str) or not q.strip():
         raise QuestionSetError(f"{where}: missing 'question'")
-    return Turn(q.strip(), _strs(obj.get("answers"), where, "answers"), _strs(obj.get("docs"), where, "docs"))
+    expect = str(obj.get("expect") or "").strip()
+    if expect not in EXPECTATIONS:
+        raise QuestionSetError(f"{where}: 'expect' must be one of {', '.join(e for e in EXPECTATIONS if e)}")
+    return Turn(q.strip(), _strs(obj.get("answers"), where, "answers"), _strs(obj.get("docs"), where, "docs"), expect)
 
 
 def parse_jsonl(text: str, source: str = "") -> list[Item]:
@@ -85,9 +113,9 @@ def parse_jsonl(text: str, source: str = "") -> list[Item]:
             turns = obj["turns"]
             if not isinstance(turns, list) or not turns:
                 raise QuestionSetError(f"{where}: 'turns' must be a non-empty list")
-            items.append(Item(qid, tuple(_turn(t, f"{where} turn {i + 1}") for i, t in enumerate(turns)), source))
+            items.append(Item(qid, tuple(_turn(t, f"{where} turn {i + 1}") for i, t in enumerate(turns)), source, str(obj.get("kind") or "")))
         else:
-            items.append(Item(qid, (_turn(obj, where),), source))
+            items.append(Item(qid, (_turn(obj, where),), source, str(obj.get("kind") or "")))
     return items
 
 
@@ -134,3 +162,34 @@ def load_questions(paths: Iterable[str | Path]) -> list[Item]:
     if not items:
         raise QuestionSetError("no questions found")
     return items
+
+
+HELDOUT_FILE = "heldout_docs.txt"
+
+
+@lru_cache(maxsize=16)
+def read_heldout(folder: str) -> frozenset[str] | None:
+    """The held-out documents of the question sets in ``folder`` (its ``heldout_docs.txt``: one
+    document id per line, ``#`` comments), or None when the folder has no held-out fold."""
+    path = Path(folder) / HELDOUT_FILE
+    if not path.is_file():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def is_heldout(item: Item) -> bool:
+    """Whether an item is in the fixed held-out fold: its set's folder has one, and one of its
+    documents is held out (an item with no document, i.e. unanswerable: every third by a stable
+    hash of its id)."""
+    heldout = read_heldout(str(Path(item.source).parent)) if item.source else None
+    if heldout is None:
+        return False
+    if item.docs:
+        return any(d in heldout for d in item.docs)
+    return zlib.crc32(item.id.encode()) % 3 == 2
+
+
+def split_heldout(items: Sequence[Item]) -> tuple[list[Item], list[Item]]:
+    """(development items, held-out items)."""
+    return [it for it in items if not is_heldout(it)], [it for it in items if is_heldout(it)]

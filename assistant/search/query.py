@@ -34,6 +34,7 @@ from ..lexicon import (
     glossary,
     years_in,
 )
+from .names import NameIndex, match_names
 
 _ASKED_COUNTER = re.compile(r"몇\s*(" + "|".join(ASKED_COUNTERS) + ")")
 
@@ -216,7 +217,10 @@ def focus_of(question: str) -> tuple[str, ...]:
     return tuple(f for f in focus if f not in ("및",))
 
 
-def analyse(question: str) -> QueryAnalysis:
+def analyse(question: str, names: NameIndex | None = None) -> QueryAnalysis:
+    """Analyse a question. ``names`` (the index's words by their romanisation) lets an English
+    question's names ("Incheon", "Gangnam-gu") count as the Korean words the documents write; a
+    name with no match stays a name the documents do not hold."""
     q = " ".join(question.split())
     lang = language(q)
     yrs = years_in(q)
@@ -226,9 +230,12 @@ def analyse(question: str) -> QueryAnalysis:
         hangul = " ".join(re.findall(r"[가-힣][가-힣0-9·\-]*(?:\s+[가-힣][가-힣0-9·\-]*)*", q))
         main, alternatives = translate(q)
         korean = [t for t in terms(hangul) if t not in QUESTION_WORDS] if hangul else []
+        found, unmatched = match_names(q, names) if names is not None else ([], [])
+        unmatched = [u for u in unmatched if not translate(u)[0]]  # a glossary word is not a name
+        korean += [w for w in found if w not in korean]
         bm25_terms = main + [a for alts in alternatives.values() for a in alts] + korean
         content_source = main + korean
-        ents = entities_in(hangul) if hangul else ()
+        ents = tuple(dict.fromkeys([*(entities_in(hangul) if hangul else ()), *found, *unmatched]))
     else:
         asked_counters = set(_ASKED_COUNTER.findall(q))  # "몇 곳", "몇 명": the question's form, not its subject
         bm25_terms = [t for t in terms(q) if t not in QUESTION_WORDS and t.rstrip("다") not in QUESTION_WORDS and t not in asked_counters]
@@ -242,22 +249,22 @@ def analyse(question: str) -> QueryAnalysis:
 
 
 def question_types(text: str, lang: str) -> list[str]:
-    """Every kind of answer the question asks for, in the order it asks ("몇 시에 어디서" → when, where)."""
+    """Every kind of answer the question asks for, in the order it asks ("몇 시에 어디서" → when,
+    where). A cue inside a longer cue of another kind does not count ("번호" of "문서번호" asks for
+    a document number, not a phone number; "몇 " of "몇 시" asks when, not how many)."""
     t = text.lower() if lang == "en" else text
     if lang == "en":  # "the phone number of 배덕환" asks for a number, not for how many
         t = re.sub(r"\b(?:phone|telephone|contact|extension)\s+numbers?\b", lambda m: "phone".ljust(len(m.group())), t)
-    found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int, str]] = []
     for qtype, cues in (_EN_TYPES_ALL if lang == "en" else _KO_TYPES_ALL):
-        positions = []
         for c in cues:
-            m = re.search(rf"\b{re.escape(c)}\b", t) if lang == "en" else re.search(re.escape(c), t)
-            if m:
-                positions.append(m.start())
-        if positions and qtype not in (q for _, q in found):
-            found.append((min(positions), qtype))
-    positions = dict((q, pos) for pos, q in found)
-    if "count" in positions and positions.get("when") == positions["count"]:
-        found = [(pos, q) for pos, q in found if q != "count"]  # "몇 시에" asks when, not how many
+            for m in (re.finditer(rf"\b{re.escape(c)}\b", t) if lang == "en" else re.finditer(re.escape(c), t)):
+                spans.append((m.start(), m.end(), qtype))
+    kept = [sp for sp in spans if not any(o[2] != sp[2] and o[0] <= sp[0] and sp[1] <= o[1] and (o[1] - o[0]) > (sp[1] - sp[0]) for o in spans)]
+    found: list[tuple[int, str]] = []
+    for start, _end, qtype in sorted(kept):
+        if qtype not in (q for _, q in found):
+            found.append((start, qtype))
     types = [q for _, q in sorted(found)]
     if lang == "ko" and "phone" in types and "who" in types and types.index("who") < types.index("phone"):
         if not re.search(r"(?:과장|팀장|주무관|담당자?|이름|누구)\s*(?:과|와|이랑|랑|및|하고)\s", t):

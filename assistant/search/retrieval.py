@@ -11,7 +11,8 @@ import numpy as np
 from ..index import Embedder, SearchIndex
 from ..records import Filters, Hit
 from .fusion import ranked, rrf, weighted
-from .query import QueryAnalysis, analyse
+from .names import NameIndex
+from .query import QueryAnalysis, analyse, language
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,18 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
+        self._names: NameIndex | None = None
+
+    @property
+    def names(self) -> NameIndex:
+        """The index's words by their romanisation (built on first use: only English questions need it)."""
+        if self._names is None:
+            self._names = NameIndex(self.index.bm25.vocab)
+        return self._names
+
+    def analyse(self, question: str) -> QueryAnalysis:
+        """The question analysed against this index (English names matched to its words)."""
+        return analyse(question, self.names if language(question) == "en" else None)
 
     # -- filters --------------------------------------------------------------------
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
@@ -77,7 +90,7 @@ class Retriever:
         vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """The ``k`` best chunks for ``query`` with their fused and per-system scores."""
-        analysis = analyse(query) if isinstance(query, str) else query
+        analysis = self.analyse(query) if isinstance(query, str) else query
         k = k or self.settings.top_k
         n = max(k, self.settings.candidates)
         m = self.mask(filters)

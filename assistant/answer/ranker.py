@@ -1,0 +1,214 @@
+"""The answer ranker: a trained model of P(this candidate's answer is right) over its
+:class:`~assistant.records.Evidence`, and the calibration of the chosen answer's confidence.
+
+The model is fitted by ``assistant train`` (:mod:`assistant.eval.train`, scikit-learn) and kept
+as plain arrays in ``assistant/data/ranker.json`` — gradient-boosted trees or a logistic
+regression, the feature list it was fitted on, a logistic model of the chosen answer's
+confidence and the abstention threshold, both fitted on predictions for documents held out
+from fitting — so that answering needs only numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..records import Evidence
+
+log = logging.getLogger(__name__)
+
+FEATURES: tuple[str, ...] = tuple(f.name for f in fields(Evidence))
+#: what the confidence of a chosen answer is computed from: how sure the ranker is of it, how far
+#: ahead of the next candidate, and the question's and the candidate's signs of a missing answer
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "p_top", "p_second", "margin", "p_mass", "typed_q", "wants_list", "has_years", "english", "missing_rare", "missing_entity",
+    "doc_gap", "entity_gap", "year", "doc_year", "typed", "gap_spec", "gap_measure", "cover", "core", "focus",
+)
+FORMAT = 1
+
+
+class RankerError(RuntimeError):
+    """A ranker file that cannot be used."""
+
+
+def feature_matrix(evidence: Sequence[Evidence], names: Sequence[str] = FEATURES) -> np.ndarray:
+    """Candidates' features as rows of a float matrix, in the order of ``names``."""
+    out = np.zeros((len(evidence), len(names)), dtype=np.float64)
+    for i, e in enumerate(evidence):
+        out[i] = [getattr(e, n) for n in names]
+    return out
+
+
+@dataclass(frozen=True)
+class Trees:
+    """Gradient-boosted regression trees, all nodes of all trees in flat arrays."""
+
+    baseline: float
+    roots: np.ndarray  # the index of each tree's root node
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    leaf: np.ndarray  # bool
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """The summed tree outputs (log-odds) for each row of ``x``."""
+        if not len(self.roots):
+            return np.full(len(x), self.baseline)
+        idx = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+        rows = np.arange(len(x))[:, None]
+        for _ in range(64):  # deeper than any tree we fit
+            inner = ~self.leaf[idx]
+            if not inner.any():
+                break
+            go_left = x[rows, self.feature[idx]] <= self.threshold[idx]
+            nxt = np.where(go_left, self.left[idx], self.right[idx])
+            idx = np.where(inner, nxt, idx)
+        return self.baseline + self.value[idx].sum(axis=1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Trees:
+        return cls(
+            float(data["baseline"]),
+            np.asarray(data["roots"], dtype=np.int64),
+            np.asarray(data["feature"], dtype=np.int64),
+            np.asarray(data["threshold"], dtype=np.float64),
+            np.asarray(data["left"], dtype=np.int64),
+            np.asarray(data["right"], dtype=np.int64),
+            np.asarray(data["value"], dtype=np.float64),
+            np.asarray(data["leaf"], dtype=bool),
+        )
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic regression over standardised features."""
+
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
+
+    def to_json(self) -> dict[str, Any]:
+        return {"weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Logistic:
+        return cls(np.asarray(data["weights"], float), float(data["bias"]), np.asarray(data["mean"], float), np.asarray(data["scale"], float))
+
+
+def confidence_features(ps: Sequence[float], chosen: int, evidence: Evidence) -> np.ndarray:
+    """The confidence model's inputs for the chosen candidate of one question."""
+    p = np.sort(np.asarray(ps, dtype=float))[::-1]
+    top = float(ps[chosen]) if len(ps) else 0.0
+    second = float(p[1]) if len(p) > 1 else 0.0
+    others = {"p_top": top, "p_second": second, "margin": top - second, "p_mass": float(np.minimum(p, 1).sum()) / 10.0}
+    return np.array([others[n] if n in others else float(getattr(evidence, n)) for n in CONFIDENCE_FEATURES])
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """Scores candidates, and turns the chosen one's standing into a calibrated confidence."""
+
+    features: tuple[str, ...]
+    model: Trees | Logistic
+    confidence_model: Logistic | None  # P(the chosen answer is right) over CONFIDENCE_FEATURES
+    threshold: float  # abstain below this confidence
+    info: dict[str, Any]
+
+    def probabilities(self, evidence: Sequence[Evidence]) -> np.ndarray:
+        """P(the candidate's answer is right) for each candidate."""
+        if not evidence:
+            return np.zeros(0)
+        z = self.model.raw(feature_matrix(evidence, self.features))
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+    def confidence(self, ps: Sequence[float], chosen: int, evidence: Evidence) -> float:
+        """The probability that the answer of candidate ``chosen`` (among candidates scored ``ps``) is right."""
+        if self.confidence_model is None:
+            return float(ps[chosen]) if len(ps) else 0.0
+        z = self.confidence_model.raw(confidence_features(ps, chosen, evidence)[None, :])[0]
+        return float(1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0))))
+
+    @classmethod
+    def uniform(cls, features: Sequence[str] = FEATURES) -> Ranker:
+        """A ranker that scores every candidate alike (for collecting training data)."""
+        n = len(features)
+        return cls(tuple(features), Logistic(np.zeros(n), 0.0, np.zeros(n), np.ones(n)), None, 0.0, {})
+
+    def threshold_for(self, configured: float | None) -> float:
+        """The configured threshold when set (``answer.abstain_threshold``), else the fitted one."""
+        return self.threshold if configured is None else configured
+
+    def to_json(self) -> dict[str, Any]:
+        kind = "trees" if isinstance(self.model, Trees) else "logistic"
+        conf = {"features": list(CONFIDENCE_FEATURES), **self.confidence_model.to_json()} if self.confidence_model else None
+        return {"format": FORMAT, "features": list(self.features), "kind": kind, "model": self.model.to_json(),
+                "confidence": conf, "threshold": self.threshold, **self.info}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Ranker:
+        if data.get("format") != FORMAT:
+            raise RankerError(f"ranker format {data.get('format')!r}, expected {FORMAT}: run `assistant train`")
+        names = tuple(data["features"])
+        unknown = [n for n in names if n not in FEATURES]
+        if unknown:
+            raise RankerError(f"the ranker uses features this version does not compute ({', '.join(unknown)}): run `assistant train`")
+        model: Trees | Logistic = Trees.from_json(data["model"]) if data["kind"] == "trees" else Logistic.from_json(data["model"])
+        conf = data.get("confidence")
+        if conf is not None and tuple(conf.get("features", ())) != CONFIDENCE_FEATURES:
+            raise RankerError("the ranker's confidence model uses other inputs than this version computes: run `assistant train`")
+        info = {k: v for k, v in data.items() if k not in ("format", "features", "kind", "model", "confidence", "threshold")}
+        return cls(names, model, Logistic.from_json(conf) if conf else None, float(data["threshold"]), info)
+
+    def save(self, path: str | Path) -> Path:
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=None, separators=(",", ":")), encoding="utf-8")
+        return p
+
+
+def choose(ps: Sequence[float], items: Sequence[int] | Callable[[int], int], want_n: int | None, alternatives: int) -> int:
+    """The candidate to answer with: the most probable, unless the question says how many items
+    it asks for ("세 가지") and one of the next ``alternatives`` lists exactly that many while the
+    most probable does not. ``items(i)`` (or ``items[i]``) is the number of items candidate ``i``
+    composes to; it is asked for lazily."""
+    count = items if callable(items) else items.__getitem__
+    order = sorted(range(len(ps)), key=lambda i: (-ps[i], i))
+    best = order[0]
+    if want_n and count(best) != want_n:
+        for i in order[1 : alternatives + 1]:
+            if count(i) == want_n:
+                return i
+    return best
+
+
+def ranker_path() -> Path:
+    return Path(str(resources.files("assistant.data").joinpath("ranker.json")))
+
+
+@lru_cache(maxsize=1)
+def load_ranker(path: str | None = None) -> Ranker:
+    """The committed ranker (``assistant/data/ranker.json``) or the one at ``path``."""
+    p = Path(path) if path else ranker_path()
+    try:
+        return Ranker.from_json(json.loads(p.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise RankerError(f"no answer ranker at {p}: run `assistant train`") from exc
+    except (KeyError, ValueError, TypeError) as exc:
+        raise RankerError(f"cannot read the answer ranker {p}: {exc}") from exc

@@ -1,0 +1,355 @@
+"""Train the answer ranker (``assistant train``): collect every candidate answer of every
+question with its features and whether the answer it composes to is right, fit a model of
+P(right), cross-validate it grouped by document (the questions of a document are never in the
+fold the model was fitted on), calibrate the chosen answer's confidence and pick the
+abstention threshold on those held-out predictions, and write the model with its feature
+list, data hash and cross-validation report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..answer import CONFIDENCE_FEATURES, FEATURES, Answerer, Logistic, Ranker, Trees, choose, confidence_features, feature_matrix
+from ..records import Answer, Evidence
+from ..search import requested_count
+from .metrics import answer_contains, answer_precision
+from .questions import Item, is_heldout
+
+log = logging.getLogger(__name__)
+
+#: features the model is fitted on: all but the mask flag (a masked candidate is never an
+#: answer: where it wins, the assistant says the value is not disclosed)
+MODEL_FEATURES = tuple(f for f in FEATURES if f != "masked")
+WRONG_COST = 2.0  # a wrong answer (or an answer where there is none) costs two right ones
+CONFIDENT = 0.8  # "answers given with confidence ≥ 0.8" in the report
+
+
+@dataclass
+class TurnData:
+    """One turn's candidates: features, whether each one's answer is right, and what it composes to."""
+
+    id: str
+    source: str
+    kind: str
+    group: str
+    heldout: bool
+    unanswerable: bool
+    masked: bool
+    answers: tuple[str, ...]
+    docs: tuple[str, ...]
+    want_n: int | None
+    x: np.ndarray  # candidates × MODEL_FEATURES
+    label: np.ndarray  # 1 when the candidate's composed answer holds every gold answer
+    precision: np.ndarray
+    is_masked: np.ndarray
+    items: np.ndarray  # the number of items each composes to
+    doc: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+
+
+def collect(items: Sequence[Item], answerer: Answerer, progress: Callable[[int, int], None] | None = None) -> list[TurnData]:
+    """Every candidate of every turn (conversations turn by turn), nothing chosen."""
+    probe = answerer.derive(ranker=Ranker.uniform(MODEL_FEATURES))
+    out: list[TurnData] = []
+    total = sum(len(it.turns) for it in items)
+    done = 0
+    for item in items:
+        history: list[Answer] = []
+        for i, turn in enumerate(item.turns):
+            found = probe.candidates(turn.question, history)
+            history.append(Answer(turn.question, "", True, query=found.query))
+            done += 1
+            if progress:
+                progress(done, total)
+            if turn.retrieval_only:
+                continue
+            answers = found.answers
+            label = np.array([1.0 if turn.answers and answer_contains(a.text, turn.answers) else 0.0 for a in answers])
+            prec = np.array([answer_precision(a.values or (a.text,), turn.answers) if turn.answers else 0.0 for a in answers])
+            out.append(TurnData(
+                f"{item.id}#{i + 1}" if item.conversation else item.id, Path(item.source).stem, item.kind, item.group, is_heldout(item),
+                turn.unanswerable, turn.masked, turn.answers, turn.docs, requested_count(turn.question),
+                feature_matrix([c.features for c in found.candidates], MODEL_FEATURES), label, prec,
+                np.array([bool(c.features.masked) for c in found.candidates]), np.array([len(a.items) for a in answers]),
+                [c.hit.chunk.doc_id for c in found.candidates], [a.text for a in answers],
+            ))
+    return out
+
+
+def data_hash(turns: Sequence[TurnData]) -> str:
+    h = hashlib.sha256()
+    for t in turns:
+        h.update(t.id.encode())
+        h.update(np.ascontiguousarray(t.x, dtype=np.float32).tobytes())
+        h.update(t.label.astype(np.uint8).tobytes())
+    return h.hexdigest()[:16]
+
+
+# -- fitting -------------------------------------------------------------------------------
+def _training_rows(turns: Sequence[TurnData]) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates that can be judged: not masked, not of a masked-value question."""
+    xs, ys = [], []
+    for t in turns:
+        if t.masked or not len(t.x):
+            continue
+        keep = ~t.is_masked
+        xs.append(t.x[keep])
+        ys.append(t.label[keep])
+    if not xs:
+        return np.zeros((0, len(MODEL_FEATURES))), np.zeros(0)
+    return np.vstack(xs), np.concatenate(ys)
+
+
+def fit_model(x: np.ndarray, y: np.ndarray, kind: str) -> Trees | Logistic:
+    """Gradient-boosted trees (``trees``) or a logistic regression (``logistic``) of P(right)."""
+    try:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise ImportError("training the ranker needs scikit-learn: pip install scikit-learn") from exc
+    if y.min() == y.max():
+        return Logistic(np.zeros(x.shape[1]), 10.0 if y.max() > 0 else -10.0, np.zeros(x.shape[1]), np.ones(x.shape[1]))
+    if kind == "logistic":
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0)
+        scale[scale == 0] = 1.0
+        clf = LogisticRegression(C=1.0, max_iter=2000)
+        clf.fit((x - mean) / scale, y)
+        return Logistic(clf.coef_[0].astype(float), float(clf.intercept_[0]), mean, scale)
+    clf = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, max_depth=4, max_leaf_nodes=15, min_samples_leaf=20,
+                                         l2_regularization=1.0, random_state=0)
+    clf.fit(x, y)
+    return trees_of(clf)
+
+
+def trees_of(clf: Any) -> Trees:
+    """The trees of a fitted ``HistGradientBoostingClassifier`` as flat arrays."""
+    feature, threshold, left, right, value, leaf, roots = [], [], [], [], [], [], []
+    offset = 0
+    for stage in clf._predictors:
+        nodes = stage[0].nodes
+        roots.append(offset)
+        feature += nodes["feature_idx"].astype(int).tolist()
+        threshold += nodes["num_threshold"].astype(float).tolist()
+        left += (nodes["left"].astype(int) + offset).tolist()
+        right += (nodes["right"].astype(int) + offset).tolist()
+        value += nodes["value"].astype(float).tolist()
+        leaf += nodes["is_leaf"].astype(bool).tolist()
+        offset += len(nodes)
+    baseline = float(np.ravel(clf._baseline_prediction)[0])
+    return Trees(baseline, np.array(roots, dtype=np.int64), np.array(feature, dtype=np.int64), np.array(threshold), np.array(left, dtype=np.int64),
+                 np.array(right, dtype=np.int64), np.array(value), np.array(leaf, dtype=bool))
+
+
+def _probabilities(model: Trees | Logistic, x: np.ndarray) -> np.ndarray:
+    if not len(x):
+        return np.zeros(0)
+    return 1.0 / (1.0 + np.exp(-np.clip(model.raw(x), -30, 30)))
+
+
+def group_folds(turns: Sequence[TurnData], k: int) -> list[int]:
+    """A fold per turn such that all turns of a document group share one (greedy balance)."""
+    sizes: dict[str, int] = {}
+    for t in turns:
+        sizes[t.group] = sizes.get(t.group, 0) + 1
+    load = [0] * k
+    fold_of: dict[str, int] = {}
+    for g in sorted(sizes, key=lambda g: (-sizes[g], hashlib.md5(g.encode()).hexdigest())):
+        f = min(range(k), key=lambda i: load[i])
+        fold_of[g] = f
+        load[f] += sizes[g]
+    return [fold_of[t.group] for t in turns]
+
+
+def out_of_fold(turns: Sequence[TurnData], kind: str, k: int) -> list[np.ndarray]:
+    """Each turn's candidate probabilities from a model fitted without its document's questions."""
+    folds = group_folds(turns, k)
+    out: list[np.ndarray] = [np.zeros(0)] * len(turns)
+    for f in range(k):
+        train = [t for t, g in zip(turns, folds, strict=True) if g != f]
+        model = fit_model(*_training_rows(train), kind)
+        for i, (t, g) in enumerate(zip(turns, folds, strict=True)):
+            if g == f:
+                out[i] = _probabilities(model, t.x)
+    return out
+
+
+# -- choosing, calibrating, scoring ------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What the assistant would do on one turn with given candidate probabilities."""
+
+    turn: TurnData
+    p: float  # the chosen candidate's probability (0 when there is none)
+    right: bool  # the chosen candidate's answer is right (a masked question: the chosen is masked and in a gold document)
+    masked: bool  # the chosen candidate is masked
+    precision: float
+    inputs: np.ndarray  # the confidence model's inputs
+
+
+def outcomes(turns: Sequence[TurnData], probs: Sequence[np.ndarray], alternatives: int) -> list[Outcome]:
+    out = []
+    for t, ps in zip(turns, probs, strict=True):
+        if not len(ps):
+            out.append(Outcome(t, 0.0, False, False, 0.0, np.zeros(len(CONFIDENCE_FEATURES))))
+            continue
+        i = choose(ps, t.items, t.want_n, alternatives)
+        is_masked = bool(t.is_masked[i])
+        if t.masked:
+            right = is_masked and t.doc[i] in t.docs
+        else:
+            right = bool(t.label[i]) and not is_masked
+        evidence = Evidence(**dict(zip(MODEL_FEATURES, t.x[i].tolist(), strict=True)))
+        out.append(Outcome(t, float(ps[i]), right, is_masked, float(t.precision[i]), confidence_features(ps, i, evidence)))
+    return out
+
+
+def fit_confidence(outs: Sequence[Outcome]) -> Logistic | None:
+    """A logistic model of P(the chosen answer is right) over the confidence inputs."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([o.inputs for o in outs])
+    y = np.array([1.0 if o.right else 0.0 for o in outs])
+    if len(x) < 4 or y.min() == y.max():
+        return None
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=0.5, max_iter=3000).fit((x - mean) / scale, y)
+    return Logistic(clf.coef_[0].astype(float), float(clf.intercept_[0]), mean, scale)
+
+
+def _confidence(model: Logistic | None, outs: Sequence[Outcome]) -> np.ndarray:
+    if model is None:
+        return np.array([o.p for o in outs])
+    x = np.array([o.inputs for o in outs]) if outs else np.zeros((0, len(CONFIDENCE_FEATURES)))
+    return 1.0 / (1.0 + np.exp(-np.clip(model.raw(x), -30, 30))) if len(x) else np.zeros(0)
+
+
+def calibrated(outs: Sequence[Outcome], k: int) -> np.ndarray:
+    """Each turn's confidence from a confidence model fitted on the other folds' turns."""
+    folds = group_folds([o.turn for o in outs], k)
+    conf = np.zeros(len(outs))
+    for f in range(k):
+        model = fit_confidence([o for o, g in zip(outs, folds, strict=True) if g != f])
+        idx = [i for i, g in enumerate(folds) if g == f]
+        conf[idx] = _confidence(model, [outs[i] for i in idx])
+    return conf
+
+
+def scores(outs: Sequence[Outcome], conf: np.ndarray, threshold: float) -> dict[str, float]:
+    """The answer layer's figures when answers below ``threshold`` are withheld."""
+    answerable = [i for i, o in enumerate(outs) if o.turn.answers]
+    unanswerable = [i for i, o in enumerate(outs) if o.turn.unanswerable]
+    masked = [i for i, o in enumerate(outs) if o.turn.masked]
+    given = [i for i, o in enumerate(outs) if conf[i] >= threshold]
+    right = [i for i in answerable if i in set(given) and outs[i].right]
+    given_answerable = [i for i in answerable if i in set(given) and not outs[i].masked]
+    confident = [i for i in given if conf[i] >= CONFIDENT]
+    return {
+        "answer_accuracy": len(right) / len(answerable) if answerable else math.nan,
+        "answer_precision": float(np.mean([outs[i].precision for i in given_answerable])) if given_answerable else math.nan,
+        "abstain_recall": sum(1 for i in unanswerable if conf[i] < threshold) / len(unanswerable) if unanswerable else math.nan,
+        "masked_accuracy": sum(1 for i in masked if conf[i] >= threshold and outs[i].right) / len(masked) if masked else math.nan,
+        "wrong_when_confident": sum(1 for i in confident if not outs[i].right) / len(confident) if confident else 0.0,
+        "answered": len(given) / len(outs) if outs else math.nan,
+        "turns": float(len(outs)),
+    }
+
+
+def choose_threshold(outs: Sequence[Outcome], conf: np.ndarray, wrong_cost: float = WRONG_COST) -> tuple[float, list[dict[str, float]]]:
+    """The threshold with the best utility: +1 per right answer, -``wrong_cost`` per answer
+    given wrongly or where there is none; ties go to the higher (more cautious) threshold."""
+    table = []
+    for thr in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        given = conf >= thr
+        right = sum(1 for o, g in zip(outs, given, strict=True) if g and o.right)
+        wrong = sum(1 for o, g in zip(outs, given, strict=True) if g and not o.right)
+        table.append({"threshold": float(thr), "utility": right - wrong_cost * wrong, **scores(outs, conf, float(thr))})
+    best = max(table, key=lambda r: (r["utility"], r["threshold"]))
+    return best["threshold"], table
+
+
+def report_by(outs: Sequence[Outcome], conf: np.ndarray, threshold: float, key: Callable[[TurnData], str]) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[int]] = {}
+    for i, o in enumerate(outs):
+        groups.setdefault(key(o.turn), []).append(i)
+    return {g: scores([outs[i] for i in idx], conf[idx], threshold) for g, idx in sorted(groups.items())}
+
+
+# -- the command ---------------------------------------------------------------------------
+def train(
+    items: Sequence[Item],
+    answerer: Answerer,
+    kind: str = "auto",
+    folds: int = 5,
+    heldout: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Ranker, dict[str, Any]]:
+    """Fit the ranker on the development items and report its cross-validated figures (and, with
+    ``heldout``, its figures on the fixed held-out fold, which it never sees while fitting)."""
+    t0 = time.perf_counter()
+    turns = collect(items, answerer, progress)
+    dev = [t for t in turns if not t.heldout]
+    held = [t for t in turns if t.heldout]
+    alternatives = answerer.settings.count_alternatives
+    t1 = time.perf_counter()
+    kinds = ["trees", "logistic"] if kind == "auto" else [kind]
+    cv: dict[str, Any] = {}
+    best_kind, best_utility = kinds[0], -math.inf
+    per_kind: dict[str, tuple[list[Outcome], np.ndarray, float]] = {}
+    for kd in kinds:
+        outs = outcomes(dev, out_of_fold(dev, kd, folds), alternatives)
+        conf = calibrated(outs, folds)
+        thr, table = choose_threshold(outs, conf)
+        utility = max(r["utility"] for r in table)
+        per_kind[kd] = (outs, conf, thr)
+        cv[kd] = {"threshold": thr, **scores(outs, conf, thr), "utility": utility}
+        if utility > best_utility:
+            best_kind, best_utility = kd, utility
+    outs, conf, thr = per_kind[best_kind]
+    model = fit_model(*_training_rows(dev), best_kind)
+    in_sample = outcomes(dev, [_probabilities(model, t.x) for t in dev], alternatives)
+    confidence = fit_confidence(outs)
+    in_conf = _confidence(confidence, in_sample)
+    report: dict[str, Any] = {
+        "model": best_kind,
+        "features": list(MODEL_FEATURES),
+        "data_hash": data_hash(dev),
+        "folds": folds,
+        "threshold": thr,
+        "samples": {"turns": len(dev), "candidates": int(sum(len(t.x) for t in dev)),
+                    "positives": int(sum(t.label.sum() for t in dev)), "documents": len({t.group for t in dev})},
+        "cross_validated": scores(outs, conf, thr),
+        "cross_validated_by_set": report_by(outs, conf, thr, lambda t: t.source),
+        "cross_validated_by_kind": report_by(outs, conf, thr, lambda t: t.kind or "-"),
+        "models": cv,
+        "in_sample": scores(in_sample, in_conf, thr),
+        "collect_seconds": round(t1 - t0, 1),
+        "fit_seconds": round(time.perf_counter() - t1, 1),
+    }
+    if heldout and held:
+        h_outs = outcomes(held, [_probabilities(model, t.x) for t in held], alternatives)
+        h_conf = _confidence(confidence, h_outs)
+        report["heldout"] = scores(h_outs, h_conf, thr)
+        report["heldout_by_kind"] = report_by(h_outs, h_conf, thr, lambda t: t.kind or "-")
+    ranker = Ranker(MODEL_FEATURES, model, confidence, thr, {"report": report})
+    return ranker, report
+
+
+def write_report(report: dict[str, Any], path: str | Path) -> Path:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=float), encoding="utf-8")
+    return p
