@@ -72,6 +72,8 @@ CELL_VALUE = re.compile(
 UNIT_LINE = re.compile(r"^[(\[<〈]?\s*단위\s*[:：]\s*([^)\]>〉]+?)\s*[)\]>〉]?$")
 #: the unit written in a column label: "예산액(천원)"
 COLUMN_UNIT = re.compile(r"\((조원|백만원|천만원|천원|억원|만원|원|%)\)")
+#: words of a column label that counts people or things ("지급인원", "건수"): a count unit of the unit line applies
+COUNT_LABEL_WORDS = ("인원", "인수", "건수", "개수", "명수", "참여자", "참석자", "대상자", "횟수")
 #: kinds of amount that budget tables keep apart (집행액 is not 예산액)
 AMOUNT_KINDS = ("예산액", "집행액", "확보액", "잔액", "이월액", "이월", "사업비", "투자수요", "집행잔액", "예산현액", "최종예산", "증감", "결산액")
 #: words that name an amount in a question ("…예산은?"): the kinds above and the general words
@@ -148,8 +150,8 @@ def entity_stem(entity: str) -> str:
 SECTION_MARKS = "□■"
 #: bullets of list items
 BULLETS = "-–○●◦❍▸▹‣‧•·▪◆◇■※*→▶▷"
-#: a list item's marker at the start of a line or cell ("- ", "○ ", "1. ", "(2)", "①", "가. ")
-LIST_MARK = re.compile(r"^(?:[-–○●◦❍▸▹‣‧•·▪◆◇■※*→]|\d{1,2}[.)](?=\s)|\(\d{1,2}\)|[①-⑳]|[가-하][.)](?=\s))\s*")
+#: a list item's marker at the start of a line or cell ("- ", "○ ", "1. ", "(2)", "①", "가. "; "ㅇ " typed for "○ ")
+LIST_MARK = re.compile(r"^(?:[-–○●◦❍▸▹‣‧•·▪◆◇■※*→]|ㅇ(?=\s)|\d{1,2}[.)](?=\s)|\(\d{1,2}\)|[①-⑳]|[가-하][.)](?=\s))\s*")
 #: a line starting a list item in a PDF's text layer (markers of every kind, arrows too)
 PDF_BULLET = re.compile(r"^\s*([-\u2013·•○●◦❍□■◇◆▪▶▷▸▹‣‧※*→]|\d{1,2}[.)]\s|[가-하][.)]\s|\(\d{1,2}\)|[①-⑳])")
 #: depth of a marker in the usual outline (□ over ○ over - over ▸); "." and ")" stand for "1." and "가)"
@@ -375,9 +377,20 @@ OFFICIAL_KIND_LABELS: dict[str, str] = {
 MASKED = re.compile(r"[*＊]{2,}|(?<=[가-힣])[*＊](?=[가-힣])|[○◯]{2,}|ㅇ{2,}|(?<![A-Za-z])[OＯ]{2,}(?![A-Za-z])|(?<![A-Za-z])[XＸ]{3,}(?![A-Za-z])")
 
 
+#: markdown bold in text exports ("**3** 사업 설명"): its asterisks mask nothing
+MARKDOWN_BOLD = re.compile(r"\*\*(?=[^\s*<])[^*\n]{1,200}?(?<=[^\s*])\*\*")
+
+
+def masked_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of ``text`` the publisher masked ("***", "홍○○", "김*수", "XXX"); markdown bold is not a mask."""
+    if "**" in text:
+        text = MARKDOWN_BOLD.sub(lambda m: "  " + m.group()[2:-2] + "  ", text)
+    return tuple((m.start(), m.end()) for m in MASKED.finditer(text))
+
+
 def masked(text: str) -> bool:
     """Whether ``text`` holds a value the publisher masked ("***", "홍○○", "김*수")."""
-    return bool(MASKED.search(text))
+    return bool(masked_spans(text))
 
 
 # -- data files ----------------------------------------------------------------------------

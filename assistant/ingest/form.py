@@ -14,6 +14,7 @@ those rows, whatever the office's layout of them. The words and patterns are in 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -31,7 +32,6 @@ from ..lexicon import (
     FORM_LABELS,
     FULL_DATE,
     LIST_MARK,
-    MASKED,
     OFFICIAL_KIND_BODY,
     OFFICIAL_KIND_ENDS,
     OFFICIAL_KIND_TAGS,
@@ -200,7 +200,7 @@ class _FormReader:
         blocks: list[list[int]] = []
         prev = False
         for k, row in enumerate(self.rows):
-            is_tab = row is not None and row.tabbed
+            is_tab = row is not None and (row.tabbed or len(row.cells) >= 2)  # tabs, or cells apart by spaces
             if is_tab:
                 if not prev:
                     blocks.append([])
@@ -286,14 +286,15 @@ class _FormReader:
                         if rr > r and c.text == pos.text:
                             seen.add((rr, c.col))  # the position cell merged down over the signature rows
                             continue
-                        t = _squeeze(c.text)
-                        if SIGN_DATE.match(t):
-                            signed = signed or t
-                            continue
-                        if _is_name(t):
-                            m = APPROVAL_MARK.match(t)
-                            name = t[m.end() :] if m else t
-                            mark = (m.group(1) or "") if m else ""
+                        for t in (_squeeze(c.text), *c.text.split()):  # "04/25 이바다" in one cell of a PDF's text
+                            if SIGN_DATE.match(t):
+                                signed = signed or t
+                            elif _is_name(t):
+                                m = APPROVAL_MARK.match(t)
+                                name = t[m.end() :] if m else t
+                                mark = (m.group(1) or "") if m else ""
+                                break
+                        if name:
                             break
                     if name:
                         break
@@ -390,7 +391,7 @@ class _FormReader:
             return _squeeze(value)
         # the 기안문's last line: 전화 … / 전송 … / 이메일 / 공개구분
         for row in self.rows:
-            if row is None or not row.filled or FORM_LABELS.get(_label(row.filled[0].text)) != "phone":
+            if row is None or not row.filled or not _label(row.filled[0].text).startswith("전화"):
                 continue
             for c in reversed(row.filled):
                 if DISCLOSURE.match(c.text.strip().strip("/ ")):
@@ -547,6 +548,14 @@ def _date_and_title(inner: str) -> tuple[str | None, str]:
     return date, rest
 
 
-def masked_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Spans of ``text`` the publisher masked ("***", "○○", "ㅇㅇ", "XXX")."""
-    return tuple((m.start(), m.end()) for m in MASKED.finditer(text))
+
+
+def department_of(office: str, own: str, written: Iterable[tuple[str, str | None]]) -> str:
+    """A document's department: its own (``own``) when it names the office above its 처리과
+    ("미래청년기획관 청년사업담당관"); else the one that the latest-dated document of the same 처리과
+    naming it gives (``written``: the (department, date) the documents of the office give): a
+    처리과 belongs to one 실·국 at a time, and most of its documents never write it."""
+    if not office or own != office:
+        return own
+    named = [(date or "", dep) for dep, date in written if dep != office and dep.endswith(" " + office)]
+    return max(named)[1] if named else own

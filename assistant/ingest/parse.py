@@ -16,10 +16,11 @@ from functools import lru_cache
 from ..lexicon import LIST_MARK, RECORD_HEADS, SENTENCE_ENDS
 from ..records import Block, OffsetMap, Section, Table
 from .cleaning import TextBuilder, clean_span, collapse_letter_spacing, glue_trailing_syllable
+from .layout import LayoutTable, find_table, unit_tail
 from .nlp import get_kiwi
 from .tables import GridCell, build_table, parse_unit_line
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _TERMINAL = SENTENCE_ENDS
@@ -183,6 +184,7 @@ class TextParser:
         self.pending_unit: str | None = None
         self.last_label = ""
         self.chapter_level = 0
+        self._layout_cache: dict[int, LayoutTable | None] | None = None
         self._open_section("", 0, 0, 0)
 
     # -- sections -------------------------------------------------------------------
@@ -223,10 +225,24 @@ class TextParser:
             elif (unit := parse_unit_line(line.stripped)) is not None:
                 self.pending_unit = unit
                 i += 1
+            elif (tail := unit_tail(line.raw)) is not None:
+                # a title with the unit of the table below at its end: the title, then the unit
+                head = Line(line.start, line.start + tail[1], line.raw[: tail[1]].rstrip())
+                h = _heading(head)
+                if h is not None:
+                    self._heading_block(head, h)
+                else:
+                    text, offs = clean_span(self.src, head.content_start, head.content_end)
+                    self._add_block("paragraph", text, offs, head.content_start, head.content_end)
+                    self.last_label = text
+                self.pending_unit = tail[0]
+                i += 1
             elif self._record_header(i):
                 i = self._record_table(i)
             elif self._grid_header(line):
                 i = self._grid_table(i)
+            elif (layout := self._layout_table_at(i)) is not None:
+                i = self._layout_table(layout)
             elif _is_list_item(line):
                 i = self._text_block(i, "list_item")
             elif self._label_heading(i):
@@ -288,6 +304,8 @@ class TextParser:
         if k == self.title_line or _is_table_line(nxt) or _is_list_item(nxt) or _heading(nxt):
             return False
         if parse_unit_line(nxt.stripped) is not None or self._grid_header(nxt) or self._record_header(k):
+            return False
+        if self._layout_table_at(k) is not None:
             return False
         s = last.stripped
         if len(s) < 12:
@@ -497,6 +515,51 @@ class TextParser:
 
     def _span_cell(self, s: int, e: int) -> GridCell:
         return self._cell(s, e)
+
+    # -- tables laid out with spaces: columns that line up (PDF text exports, OCR) -------
+    def _layout_table_at(self, i: int) -> LayoutTable | None:
+        line = self.lines[i]
+        if "\t" in line.raw or "  " not in line.raw.strip():
+            return None
+        if self._layout_cache is None:
+            self._layout_cache = {}
+        if i not in self._layout_cache:
+            self._layout_cache[i] = find_table([ln.raw for ln in self.lines], i, unit_above=self.pending_unit is not None)
+        return self._layout_cache[i]
+
+    def _layout_table(self, lt: LayoutTable) -> int:
+        grid: list[list[GridCell]] = []
+        for row_no, placed in enumerate((*lt.header, *lt.rows)):
+            # the header rows are the lines from lt.first, the data rows follow them
+            line = self._line_of(lt, row_no)
+            cells = [GridCell("", line.end, line.end) for _ in range(lt.n_cols)]
+            for col, seg in placed:
+                cells[col] = self._cell(line.start + seg.start, line.start + seg.end)
+            grid.append(cells)
+        if lt.unit and self.pending_unit is None:
+            self.pending_unit = lt.unit
+        self._emit_layout(grid, len(lt.header))
+        return lt.last + 1
+
+    def _line_of(self, lt: LayoutTable, row_no: int) -> Line:
+        """The line of a table's ``row_no``-th row (rows are the table's non-blank lines in order)."""
+        k = lt.first
+        seen = -1
+        while k <= lt.last:
+            if not self.lines[k].blank:
+                seen += 1
+                if seen == row_no:
+                    return self.lines[k]
+            k += 1
+        return self.lines[lt.last]
+
+    def _emit_layout(self, grid: list[list[GridCell]], n_header: int) -> None:
+        index = len(self.out.tables)
+        layout = "grid" if n_header else None
+        table = build_table(grid, index, self.section, self.last_label, self.pending_unit, layout, n_header if n_header else None)
+        self.out.tables.append(table)
+        self._add_block("table", "", OffsetMap(((0, table.start),)), table.start, table.end, table=index)
+        self.pending_unit = None
 
     # -- tables laid out with spaces: label rows with k values -------------------------
     def _row_label(self, line: Line) -> tuple[GridCell, int] | None:

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from ...lexicon import LIST_MARK
+from ...lexicon import LIST_MARK, masked_spans
 from ...records import Document
-from ..form import masked_spans, official_kind, read_form, references
+from ..form import official_kind, read_form, references
 from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
 from ..parse import parse_text
 from ..tables import parse_value

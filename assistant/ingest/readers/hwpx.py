@@ -119,11 +119,12 @@ def _t_text(t: ET.Element) -> str:
 @dataclass
 class _Para:
     """One ``hp:p`` in reading order: text pieces and tables (``hp:tbl``) as they come, and
-    the asides it anchors (header, footer, footnote and caption texts), read after it."""
+    the asides it anchors: a page header's text (read before it), footer and note texts (after)."""
 
     parts: list[str | ET.Element]
     size: float
     asides: list[str]
+    headers: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -142,6 +143,7 @@ def _paragraph(p: ET.Element, head: _Header) -> _Para:
     """Text, tables, dominant character size and asides of one ``hp:p``, in reading order."""
     parts: list[str | ET.Element] = []
     asides: list[str] = []
+    headers: list[str] = []
     sizes: dict[float, int] = {}
     for run in p.findall(HP + "run"):
         size = head.char_size.get(run.get("charPrIDRef", ""), 0.0)
@@ -158,12 +160,12 @@ def _paragraph(p: ET.Element, head: _Header) -> _Para:
             elif child.tag == HP + "ctrl":
                 for aside in child:
                     if aside.tag in _ASIDE_TAGS and (text := _sublist_text(aside, head)):
-                        asides.append(text)
+                        (headers if aside.tag == HP + "header" else asides).append(text)
             else:  # text boxes and other drawing objects keep their text in hp:drawText
                 for sub in child.iter(HP + "drawText"):
                     parts.append("\n" + _sublist_text(sub, head) + "\n")
     dominant = max(sizes, key=lambda s: sizes[s]) if sizes else 0.0
-    return _Para(parts, dominant, asides)
+    return _Para(parts, dominant, asides, headers)
 
 
 def _sublist_text(container: ET.Element, head: _Header) -> str:
@@ -183,7 +185,7 @@ def _sublist_text(container: ET.Element, head: _Header) -> str:
             lines.extend(" | ".join(c for c in row if c) for row in _table_grid(part, head))
         if text.strip():
             lines.append(text)
-        lines.extend(para.asides)
+        lines.extend(para.headers + para.asides)
     return clean_text("\n".join(lines))
 
 
@@ -266,6 +268,7 @@ class _Blocks:
         head = self.head
         outline = head.style_level.get(p.get("styleIDRef", ""), 0) or head.para_level.get(p.get("paraPrIDRef", ""), 0)
         para = _paragraph(p, head)
+        self._asides(para.headers, number)
         text = ""
         for part in para.parts:
             if isinstance(part, str):
@@ -275,8 +278,11 @@ class _Blocks:
             text = ""
             self.table(part, number, depth)
         self._text(text, para.size, outline, number)
-        for aside in para.asides:
-            if aside not in self.seen_asides:  # a header repeated for odd and even pages is read once
+        self._asides(para.asides, number)
+
+    def _asides(self, texts: list[str], number: int) -> None:
+        for aside in texts:
+            if aside not in self.seen_asides:  # a header repeated for odd and even pages (or as the footer) is read once
                 self.seen_asides.add(aside)
                 self._text(aside, 0.0, 0, number)
 
