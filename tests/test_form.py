@@ -42,6 +42,9 @@ def test_reply_on_the_form():
         ("cooperator", "예산팀장", "최구름", ""),
     ]
     assert d.approvals[2].signed == "03/10"
+    # the people in charge are the signers; the 전화 field is the drafter's number
+    assert [(c.role, c.name, c.phone) for c in d.contacts] == [
+        ("주무관", "김하늘", "02-2133-0000"), ("청년지원팀장", "박보람", ""), ("청년정책과장", "이바다", "")]
     assert d.attachments == ("중복지원 조회 결과", "대상자 명단(홍○○ 외)")
     assert d.disclosure == "부분공개(6)"
     [ref] = d.references

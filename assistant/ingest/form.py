@@ -64,6 +64,7 @@ class OfficialForm:
     attachments: tuple[str, ...] = ()
     disclosure: str = ""
     parent: str = ""  # the office above the 처리과 (실·국·본부), where the document names it
+    phone: str = ""  # 전화: the drafter's number
 
 
 @dataclass
@@ -385,6 +386,15 @@ class _FormReader:
             return tuple(ATTACHMENT_COUNT.sub("", t).strip(" .") for t in items if ATTACHMENT_COUNT.sub("", t).strip(" ."))
         return ()
 
+    def phone(self) -> str:
+        """The 전화 field (the drafter's number)."""
+        for row in self.rows:
+            if row is not None and row.filled and _label(row.filled[0].text).startswith("전화"):
+                m = re.search(r"(?<!\d)(?:\d{2,4}-)?\d{3,4}-\d{4}(?!\d)", " ".join(c.text for c in row.filled))
+                if m:
+                    return m.group()
+        return ""
+
     def disclosure(self) -> str:
         value = self.fields.get("disclosure", "")
         if DISCLOSURE.match(value.strip()):
@@ -446,6 +456,7 @@ def read_form(text: str) -> OfficialForm | None:
         attachments=reader.attachments(),
         disclosure=reader.disclosure(),
         parent=_parent(text, office, approvals, cover_parent),
+        phone=reader.phone(),
     )
 
 

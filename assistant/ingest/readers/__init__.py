@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ...lexicon import LIST_MARK, masked_spans
-from ...records import Document
+from ...records import Contact, Document
 from ..form import official_kind, read_form, references
 from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
 from ..parse import parse_text
@@ -158,6 +158,11 @@ def document_from_text(
     if form is not None:
         doc_type, kind = "official", official_kind(title, text)
         department = f"{form.parent} {form.office}" if form.parent and form.office else form.office or department
+        # the people of a 공문서 are its signers; the 전화 field is the drafter's
+        contacts = tuple(
+            Contact(a.position, a.name, form.phone if a.role == "drafter" else "", form.office)
+            for a in form.approvals if a.role != "cooperator" and a.name
+        )
     else:
         doc_type, kind = classify(text, title), ""
     return Document(
