@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app import Assistant
 from assistant.answer import Answerer
+from assistant.app import Assistant
 from assistant.index import Indexer, SearchIndex, Store
 from assistant.index.store import StoreVersionError
 from assistant.records import Filters

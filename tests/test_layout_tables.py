@@ -82,3 +82,12 @@ def test_text_that_does_not_line_up_is_not_a_table():
 def test_amounts_in_won(text, unit, won):
     got = amount_won(text, unit)
     assert (got is None and won is None) or got == pytest.approx(won)
+
+
+def test_a_short_heading_with_the_unit_at_its_end():
+    text = "□ 예산 현황          (단위: 억원)\n\n구분        2024년      2025년\n사업비       1,200       1,300\n운영비         300         350\n"
+    doc = document_from_text("h.txt", text)
+    assert [s.heading for s in doc.sections if s.heading] == ["□ 예산 현황"]
+    [t] = doc.tables
+    assert t.unit == "억원" and t.columns == ("구분", "2024년", "2025년")
+    assert t.rows[0][2].won == 1300 * 10**8

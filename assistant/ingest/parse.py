@@ -214,21 +214,15 @@ class TextParser:
             if line.blank or (_SEPARATOR.match(line.raw) and "-" in line.raw and len(line.stripped) > 2) or _PAGE_NO.match(line.raw):
                 i += 1
                 continue
-            if i == self.title_line:
+            if i == self.title_line and unit_tail(line.raw) is None:
                 self._heading_block(line, (1, line.content_start, line.content_end))
                 i += 1
             elif _is_table_line(line):
                 i = self._tab_table(i)
-            elif (h := _heading(line)) is not None:
-                self._heading_block(line, h)
-                i += 1
-            elif (unit := parse_unit_line(line.stripped)) is not None:
-                self.pending_unit = unit
-                i += 1
             elif (tail := unit_tail(line.raw)) is not None:
                 # a title with the unit of the table below at its end: the title, then the unit
                 head = Line(line.start, line.start + tail[1], line.raw[: tail[1]].rstrip())
-                h = _heading(head)
+                h = (1, head.content_start, head.content_end) if i == self.title_line else _heading(head)
                 if h is not None:
                     self._heading_block(head, h)
                 else:
@@ -236,6 +230,12 @@ class TextParser:
                     self._add_block("paragraph", text, offs, head.content_start, head.content_end)
                     self.last_label = text
                 self.pending_unit = tail[0]
+                i += 1
+            elif (h := _heading(line)) is not None:
+                self._heading_block(line, h)
+                i += 1
+            elif (unit := parse_unit_line(line.stripped)) is not None:
+                self.pending_unit = unit
                 i += 1
             elif self._record_header(i):
                 i = self._record_table(i)
