@@ -49,6 +49,7 @@ def test_listed_with_their_form(index):
 def test_stored_document_round_trip(index):
     d = index.store.document("reply.txt")
     assert d.number == "청년정책과-1234" and d.kind == "reply" and d.sender == "서울특별시장"
+    assert d.department == "청년미래국 청년정책과"
     assert [(a.position, a.mark, a.signed) for a in d.approvals][2] == ("청년정책과장", "代", "03/10")
     assert d.attachments == ("중복지원 조회 결과", "대상자 명단(홍○○ 외)")
     assert [d.text[s:e] for s, e in d.masked] == ["***", "○○"]

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT NOT NULL, encoding TEXT NOT NULL, format TEXT NOT NULL, text TEXT NOT NULL,
     anchors TEXT NOT NULL, n_chunks INTEGER NOT NULL DEFAULT 0, n_tables INTEGER NOT NULL DEFAULT 0,
     number TEXT NOT NULL DEFAULT '', office TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT '',
-    department_written TEXT NOT NULL DEFAULT '', form TEXT NOT NULL DEFAULT '{}', masked TEXT NOT NULL DEFAULT '[]'
+    form TEXT NOT NULL DEFAULT '{}', masked TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_number ON documents (number);
 CREATE INDEX IF NOT EXISTS documents_office ON documents (office);
@@ -136,15 +136,11 @@ class Store:
         ids = list(doc_ids)
         removed: list[int] = []
         with self.transaction() as con:
-            offices = set()
             for doc_id in ids:
                 removed += [r[0] for r in con.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
-                offices |= {r[0] for r in con.execute("SELECT office FROM documents WHERE id=? AND office != ''", (doc_id,))}
                 for table in DOC_TABLES:
                     key = "id" if table == "documents" else "doc_id"
                     con.execute(f"DELETE FROM {table} WHERE {key}=?", (doc_id,))
-            for office in offices:
-                _resolve_office(con, office)
         return removed
 
     def add_document(self, doc: Document, chunks: Sequence[Chunk], terms: Sequence[list[str]], hashes: Sequence[bytes]) -> None:
@@ -154,7 +150,7 @@ class Store:
                 "contacts": _j([c.__dict__ for c in doc.contacts]), "date": doc.date, "path": doc.path, "sha256": doc.sha256,
                 "encoding": doc.encoding, "format": doc.format, "text": doc.text, "anchors": _j([list(a) for a in doc.anchors]),
                 "n_chunks": len(chunks), "n_tables": len(doc.tables), "number": doc.number, "office": doc.office, "kind": doc.kind,
-                "department_written": doc.department, "form": _j(_form(doc)), "masked": _j([list(m) for m in doc.masked]),
+                "form": _j(_form(doc)), "masked": _j([list(m) for m in doc.masked]),
             }
             con.execute(f"INSERT INTO documents ({','.join(row)}) VALUES ({','.join('?' * len(row))})", list(row.values()))
             con.executemany(
@@ -214,8 +210,6 @@ class Store:
                     for c, term_list, h in zip(chunks, terms, hashes, strict=True)
                 ],
             )
-            if doc.office:
-                _resolve_office(con, doc.office)
 
     # -- reading --------------------------------------------------------------------
     def chunk_ids(self) -> list[int]:
@@ -249,13 +243,35 @@ class Store:
         date, number, the 공문서 form's fields and the counts of chunks and tables."""
         rows = self.connect().execute(f"SELECT {', '.join(_LISTED)}, form FROM documents ORDER BY id").fetchall()
         out = []
+        written: dict[str, list[tuple[str, str | None]]] = {}
         for r in rows:
             d = dict(r)
             d["years"] = json.loads(d["years"])
             d["contacts"] = json.loads(d["contacts"])
             d.update(json.loads(d.pop("form")))
+            if d["office"]:
+                written.setdefault(d["office"], []).append((d["department"], d["date"]))
             out.append(d)
+        # a 처리과's documents that do not name the office above it take the one its documents name
+        fill = {office: department_of(office, office, deps) for office, deps in written.items()}
+        for d in out:
+            if d["office"] and d["department"] == d["office"]:
+                d["department"] = fill[d["office"]]
         return out
+
+    def department(self, doc_id: str) -> str:
+        """A document's department: as it names it, or completed from its 처리과's other documents
+        (see :func:`assistant.ingest.department_of`)."""
+        con = self.connect()
+        r = con.execute("SELECT office, department FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if r is None:
+            return ""
+        if not r["office"] or r["department"] != r["office"]:
+            return r["department"]
+        named = con.execute(
+            "SELECT department, date FROM documents WHERE office=? AND department != office", (r["office"],)
+        ).fetchall()
+        return department_of(r["office"], r["department"], [(x["department"], x["date"]) for x in named])
 
     def document_by_number(self, number: str) -> str | None:
         """The id of the document whose number (처리과명-일련번호) is ``number``, if indexed."""
@@ -310,7 +326,7 @@ class Store:
             title=r["title"],
             doc_type=r["doc_type"],
             years=tuple(json.loads(r["years"])),
-            department=r["department"],
+            department=self.department(doc_id),
             contacts=tuple(Contact(**c) for c in json.loads(r["contacts"])),
             date=r["date"],
             path=r["path"],
@@ -386,18 +402,6 @@ def _form(doc: Document) -> dict[str, Any]:
         "recipients": list(doc.recipients), "via": list(doc.via), "sender": doc.sender,
         "approvals": [a.__dict__ for a in doc.approvals], "attachments": list(doc.attachments), "disclosure": doc.disclosure,
     }
-
-
-def _resolve_office(con: sqlite3.Connection, office: str) -> None:
-    """The department of every document of ``office`` (a 처리과): its own when it names the office
-    above, else the one the office's latest document that names it gives (see
-    :func:`assistant.ingest.department_of`)."""
-    rows = con.execute("SELECT id, department_written, date FROM documents WHERE office=?", (office,)).fetchall()
-    written = [(r["department_written"], r["date"]) for r in rows]
-    con.executemany(
-        "UPDATE documents SET department=? WHERE id=?",
-        [(department_of(office, r["department_written"], written), r["id"]) for r in rows],
-    )
 
 
 def _chunk(r: sqlite3.Row) -> Chunk:
