@@ -13,8 +13,7 @@ import pytest
 
 from assistant.answer import Answerer
 from assistant.app import Assistant
-from assistant.index import Indexer, SearchIndex, Store
-from assistant.index.store import StoreVersionError
+from assistant.index import Indexer, SearchIndex, Store, StoreVersionError
 from assistant.records import Filters
 from assistant.search import Retriever
 

@@ -42,15 +42,14 @@ class Segment:
 
 @dataclass(frozen=True)
 class LayoutTable:
-    """A table found in lines ``first``..``last`` (inclusive): header and data rows, each a list of
-    ``(column, segment)``, the number of columns, and the unit written on the title line if any."""
+    """A table found in lines ``first``..``last`` (inclusive): its number of columns, and its header
+    and data rows, each the index of its line and its cells as ``(column, segment)``."""
 
     first: int
     last: int
     n_cols: int
-    header: tuple[tuple[tuple[int, Segment], ...], ...]
-    rows: tuple[tuple[tuple[int, Segment], ...], ...]
-    unit: str | None = None
+    header: tuple[tuple[int, tuple[tuple[int, Segment], ...]], ...]
+    rows: tuple[tuple[int, tuple[tuple[int, Segment], ...]], ...]
 
 
 def segments(line: str) -> list[Segment]:
@@ -136,9 +135,8 @@ def find_table(lines: Sequence[str], i: int, unit_above: bool = False) -> Layout
     ``unit_above``: a unit line stands right above (numbers under it make a table even when
     only a few rows line up).
     """
-    unit = None
-    if _unit_of(lines[i]) is not None and len(segments(lines[i])) >= 1 and not _numeric(segments(lines[i])):
-        return None  # the unit line itself is read by the parser; the table starts below it
+    if _unit_of(lines[i]) is not None:
+        return None  # a unit line (or a title ending in one) is read by the parser; the table starts below it
     block: list[tuple[int, list[Segment]]] = []
     j = i
     while j < len(lines):
@@ -176,16 +174,13 @@ def find_table(lines: Sequence[str], i: int, unit_above: bool = False) -> Layout
     if not ((len(full) >= 2 and _aligned(full)) or (unit_above and numeric_cols >= 2)):
         return None
     extents = [(min(r[c].start for r in full), max(r[c].end for r in full)) for c in range(n_cols)]
-    rows: list[tuple[tuple[int, Segment], ...]] = []
-    last = first_data
-    for k in range(first_data, len(block)):
-        segs = block[k][1]
-        if len(segs) > n_cols + 1 or (_numeric(segs) == 0 and len(segs) > 1 and k > data[-1]):
+    rows: list[tuple[int, tuple[tuple[int, Segment], ...]]] = []
+    for line_no, segs in block[first_data:]:
+        if len(segs) > n_cols + 1 or (_numeric(segs) == 0 and len(segs) > 1 and line_no > block[data[-1]][0]):
             break
-        rows.append(tuple(_place(segs, extents, numbers=True)))
-        last = k
-    header = tuple(tuple(_place(block[k][1], extents, numbers=False)) for k in range(first_data))
-    return LayoutTable(block[0][0], block[last][0], n_cols, header, tuple(rows), unit)
+        rows.append((line_no, tuple(_place(segs, extents, numbers=True))))
+    header = tuple((line_no, tuple(_place(segs, extents, numbers=False))) for line_no, segs in block[:first_data])
+    return LayoutTable(block[0][0], rows[-1][0], n_cols, header, tuple(rows))
 
 
 def _continues_label(seg: Segment, block: list[tuple[int, list[Segment]]]) -> bool:

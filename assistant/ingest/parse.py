@@ -529,29 +529,14 @@ class TextParser:
 
     def _layout_table(self, lt: LayoutTable) -> int:
         grid: list[list[GridCell]] = []
-        for row_no, placed in enumerate((*lt.header, *lt.rows)):
-            # the header rows are the lines from lt.first, the data rows follow them
-            line = self._line_of(lt, row_no)
+        for line_no, placed in (*lt.header, *lt.rows):
+            line = self.lines[line_no]
             cells = [GridCell("", line.end, line.end) for _ in range(lt.n_cols)]
             for col, seg in placed:
                 cells[col] = self._cell(line.start + seg.start, line.start + seg.end)
             grid.append(cells)
-        if lt.unit and self.pending_unit is None:
-            self.pending_unit = lt.unit
         self._emit_layout(grid, len(lt.header))
         return lt.last + 1
-
-    def _line_of(self, lt: LayoutTable, row_no: int) -> Line:
-        """The line of a table's ``row_no``-th row (rows are the table's non-blank lines in order)."""
-        k = lt.first
-        seen = -1
-        while k <= lt.last:
-            if not self.lines[k].blank:
-                seen += 1
-                if seen == row_no:
-                    return self.lines[k]
-            k += 1
-        return self.lines[lt.last]
 
     def _emit_layout(self, grid: list[list[GridCell]], n_header: int) -> None:
         index = len(self.out.tables)
