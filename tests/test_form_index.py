@@ -117,3 +117,17 @@ def test_an_index_of_an_older_layout_asks_for_a_rebuild(tmp_path):
         Store(db, readonly=True)
     with pytest.raises(StoreVersionError, match="rebuild"):
         Store(db)
+
+
+def test_docs_command_shows_number_date_type_and_department(form_index, capsys):
+    import json
+
+    from assistant.app.cli import main
+
+    assert main(["docs", "--index", str(form_index / "index")]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("reply.txt"))
+    assert "청년정책과-1234" in line and "2025-03-10" in line and "공문서(회신)" in line and "청년미래국 청년정책과" in line
+    assert main(["docs", "--index", str(form_index / "index"), "--json"]) == 0
+    listed = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
+    assert (listed["payment_pdf.txt"]["number"], listed["payment_pdf.txt"]["kind"]) == ("청년정책과-2456", "payment")
