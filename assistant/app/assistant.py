@@ -61,6 +61,15 @@ class Assistant:
         """One indexed document with its text, sections and tables."""
         return self.answerer.index.store.document(doc_id)
 
+    def references(self, doc_id: str) -> list[dict[str, Any]]:
+        """The documents ``doc_id`` cites ("…-920(…)호와 관련"): number, title, date, the citation's span,
+        and ``doc``, the cited document's id when it is indexed."""
+        return self.answerer.index.store.references(doc_id)
+
+    def cited_by(self, doc_id: str) -> list[dict[str, Any]]:
+        """The indexed documents that cite ``doc_id`` by its number, with the citation's span."""
+        return self.answerer.index.store.cited_by(doc_id)
+
     def add_documents(self, files: Sequence[str | Path], names: Sequence[str] | None = None) -> tuple[BuildSummary | None, list[SkippedFile]]:
         """Index uploaded files; returns the build summary and the files refused (with the reason)."""
         if self.library is None:

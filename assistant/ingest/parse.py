@@ -16,10 +16,11 @@ from functools import lru_cache
 from ..lexicon import LIST_MARK, RECORD_HEADS, SENTENCE_ENDS
 from ..records import Block, OffsetMap, Section, Table
 from .cleaning import TextBuilder, clean_span, collapse_letter_spacing, glue_trailing_syllable
+from .layout import LayoutTable, find_table, unit_tail
 from .nlp import get_kiwi
 from .tables import GridCell, build_table, parse_unit_line
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _TERMINAL = SENTENCE_ENDS
@@ -183,6 +184,7 @@ class TextParser:
         self.pending_unit: str | None = None
         self.last_label = ""
         self.chapter_level = 0
+        self._layout_cache: dict[int, LayoutTable | None] | None = None
         self._open_section("", 0, 0, 0)
 
     # -- sections -------------------------------------------------------------------
@@ -212,11 +214,23 @@ class TextParser:
             if line.blank or (_SEPARATOR.match(line.raw) and "-" in line.raw and len(line.stripped) > 2) or _PAGE_NO.match(line.raw):
                 i += 1
                 continue
-            if i == self.title_line:
+            if i == self.title_line and unit_tail(line.raw) is None:
                 self._heading_block(line, (1, line.content_start, line.content_end))
                 i += 1
             elif _is_table_line(line):
                 i = self._tab_table(i)
+            elif (tail := unit_tail(line.raw)) is not None:
+                # a title with the unit of the table below at its end: the title, then the unit
+                head = Line(line.start, line.start + tail[1], line.raw[: tail[1]].rstrip())
+                h = (1, head.content_start, head.content_end) if i == self.title_line else _heading(head)
+                if h is not None:
+                    self._heading_block(head, h)
+                else:
+                    text, offs = clean_span(self.src, head.content_start, head.content_end)
+                    self._add_block("paragraph", text, offs, head.content_start, head.content_end)
+                    self.last_label = text
+                self.pending_unit = tail[0]
+                i += 1
             elif (h := _heading(line)) is not None:
                 self._heading_block(line, h)
                 i += 1
@@ -227,6 +241,8 @@ class TextParser:
                 i = self._record_table(i)
             elif self._grid_header(line):
                 i = self._grid_table(i)
+            elif (layout := self._layout_table_at(i)) is not None:
+                i = self._layout_table(layout)
             elif _is_list_item(line):
                 i = self._text_block(i, "list_item")
             elif self._label_heading(i):
@@ -288,6 +304,8 @@ class TextParser:
         if k == self.title_line or _is_table_line(nxt) or _is_list_item(nxt) or _heading(nxt):
             return False
         if parse_unit_line(nxt.stripped) is not None or self._grid_header(nxt) or self._record_header(k):
+            return False
+        if self._layout_table_at(k) is not None:
             return False
         s = last.stripped
         if len(s) < 12:
@@ -497,6 +515,36 @@ class TextParser:
 
     def _span_cell(self, s: int, e: int) -> GridCell:
         return self._cell(s, e)
+
+    # -- tables laid out with spaces: columns that line up (PDF text exports, OCR) -------
+    def _layout_table_at(self, i: int) -> LayoutTable | None:
+        line = self.lines[i]
+        if "\t" in line.raw or "  " not in line.raw.strip():
+            return None
+        if self._layout_cache is None:
+            self._layout_cache = {}
+        if i not in self._layout_cache:
+            self._layout_cache[i] = find_table([ln.raw for ln in self.lines], i, unit_above=self.pending_unit is not None)
+        return self._layout_cache[i]
+
+    def _layout_table(self, lt: LayoutTable) -> int:
+        grid: list[list[GridCell]] = []
+        for line_no, placed in (*lt.header, *lt.rows):
+            line = self.lines[line_no]
+            cells = [GridCell("", line.end, line.end) for _ in range(lt.n_cols)]
+            for col, seg in placed:
+                cells[col] = self._cell(line.start + seg.start, line.start + seg.end)
+            grid.append(cells)
+        self._emit_layout(grid, len(lt.header))
+        return lt.last + 1
+
+    def _emit_layout(self, grid: list[list[GridCell]], n_header: int) -> None:
+        index = len(self.out.tables)
+        layout = "grid" if n_header else None
+        table = build_table(grid, index, self.section, self.last_label, self.pending_unit, layout, n_header if n_header else None)
+        self.out.tables.append(table)
+        self._add_block("table", "", OffsetMap(((0, table.start),)), table.start, table.end, table=index)
+        self.pending_unit = None
 
     # -- tables laid out with spaces: label rows with k values -------------------------
     def _row_label(self, line: Line) -> tuple[GridCell, int] | None:

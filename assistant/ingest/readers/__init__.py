@@ -14,8 +14,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from ...lexicon import LIST_MARK
-from ...records import Document
+from ...lexicon import LIST_MARK, masked_spans
+from ...records import Contact, Document
+from ..form import official_kind, read_form, references
 from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
 from ..parse import parse_text
 from ..tables import parse_value
@@ -139,21 +140,39 @@ def document_from_text(
     title_hint: str = "",
     paragraph_starts: frozenset[int] | None = None,
 ) -> Document:
-    """Parse decoded text into a :class:`Document`."""
+    """Parse decoded text into a :class:`Document`.
+
+    A document written on the 공문서 form takes its title, number, date (시행일), department
+    (처리과, under the office above it when the document names that office) and the rest of the
+    form's fields from the form; other documents from their first heading and first date.
+    """
     if not text.strip():
         raise UnreadableDocument("no text in the document")
+    form = read_form(text)
     title_line, title = find_title_line(text)
+    if form is not None and form.title:
+        title_line, title = None, form.title
     parsed = parse_text(text, title_line, paragraph_starts)
     contacts, department = contacts_and_department(parsed, text)
     title = title or title_hint or doc_id
+    if form is not None:
+        doc_type, kind = "official", official_kind(title, text)
+        department = f"{form.parent} {form.office}" if form.parent and form.office else form.office or department
+        # the people of a 공문서 are its signers; the 전화 field is the drafter's
+        contacts = tuple(
+            Contact(a.position, a.name, form.phone if a.role == "drafter" else "", form.office)
+            for a in form.approvals if a.role != "cooperator" and a.name
+        )
+    else:
+        doc_type, kind = classify(text, title), ""
     return Document(
         id=doc_id,
         title=title,
-        doc_type=classify(text, title),
+        doc_type=doc_type,
         years=years(text),
         department=department,
         contacts=contacts,
-        date=first_date(text),
+        date=(form.date if form is not None else None) or first_date(text),
         path=path,
         sha256=sha256 or file_sha256(text.encode("utf-8")),
         encoding=encoding,
@@ -163,6 +182,17 @@ def document_from_text(
         tables=tuple(parsed.tables),
         anchors=anchors,
         format=fmt,
+        number=form.number if form is not None else "",
+        office=form.office if form is not None else "",
+        kind=kind,
+        recipients=form.recipients if form is not None else (),
+        via=form.via if form is not None else (),
+        sender=form.sender if form is not None else "",
+        approvals=form.approvals if form is not None else (),
+        attachments=form.attachments if form is not None else (),
+        disclosure=form.disclosure if form is not None else "",
+        references=references(text, form.number if form is not None else ""),
+        masked=masked_spans(text),
     )
 
 
