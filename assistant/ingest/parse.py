@@ -74,8 +74,16 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+_TOKEN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
+
+
 def _tokens(source: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", source[:end]) if m.start() >= start]
+    """The white-space separated tokens that start in ``[start, end)`` (cut at ``end``)."""
+    out = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(source, start, end)]
+    if out and out[0][1] == start and start > 0 and not _SPACE.match(source, start - 1):
+        out.pop(0)  # the rest of a token that starts before ``start``
+    return out
 
 
 def _shape(token: str) -> str:
