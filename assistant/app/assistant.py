@@ -3,6 +3,9 @@ services (answering, the document library, feedback, exports) and holds no logic
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,8 @@ from .exports import conversation_markdown
 from .feedback import FeedbackStore
 from .library import DocumentLibrary, Library
 
+log = logging.getLogger(__name__)
+
 
 class Assistant:
     """Answers questions over one index, adds documents to it, keeps feedback, exports conversations."""
@@ -24,6 +29,8 @@ class Assistant:
         self.answerer = answerer
         self.library = library
         self.feedback = feedback
+        self._reloading = threading.Lock()
+        self._retry_at = 0.0  # after a failed reload, when to try again
 
     @classmethod
     def from_config(cls, cfg: Config, index_dir: str | Path | None = None) -> Assistant:
@@ -45,6 +52,7 @@ class Assistant:
     # -- answering ------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Any] | None = None, filters: Filters | None = None) -> Answer:
         """Answer ``question`` (optionally following up on ``history``) with citations."""
+        self.follow_index()
         return self.answerer.ask(question, history, filters)
 
     def explain(self, question: str, history: Sequence[Any] | None = None, filters: Filters | None = None) -> dict[str, Any]:
@@ -73,6 +81,30 @@ class Assistant:
     def reload(self) -> None:
         """Load the index again (after ``assistant index`` changed it)."""
         self.answerer.reload()
+
+    def follow_index(self) -> bool:
+        """Start loading the index in the background when a build (``assistant index``, an
+        upload) has committed a newer generation; questions meanwhile answer from the loaded
+        one, which stays on disk until it is released. True if a reload was started."""
+        try:
+            stale = self.answerer.index.stale()
+        except OSError:
+            return False
+        if not stale or time.monotonic() < self._retry_at or not self._reloading.acquire(blocking=False):
+            return False
+
+        def run() -> None:
+            try:
+                self.answerer.reload()
+                log.info("loaded the new index generation %s", self.answerer.index.path.name)
+            except Exception:  # a broken new generation: keep answering from the loaded one
+                log.exception("cannot load the new index generation")
+                self._retry_at = time.monotonic() + 30.0
+            finally:
+                self._reloading.release()
+
+        threading.Thread(target=run, name="index-reload", daemon=True).start()
+        return True
 
     # -- feedback and exports -----------------------------------------------------------
     def record_feedback(self, answer: Answer, helpful: bool, comment: str = "", session: str = "") -> int:
