@@ -17,7 +17,7 @@ from ..records import Answer, Document, Filters, SkippedFile
 from ..search import RetrievalSettings
 from .exports import conversation_markdown
 from .feedback import FeedbackStore
-from .library import DocumentLibrary, Library
+from .library import DocumentLibrary, Library, UploadJob
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,13 @@ class Assistant:
             index_dir,
             embedder,
             RetrievalSettings(r.top_k, r.candidates, r.fusion, r.bm25_weight, r.dense_weight, r.rrf_k),
-            AnswerSettings(abstain_threshold=a.abstain_threshold, max_citations=a.max_citations, max_question_chars=a.max_question_chars),
+            AnswerSettings(abstain_threshold=a.abstain_threshold, max_citations=a.max_citations, max_question_chars=a.max_question_chars,
+                           analysed_chars=a.analysed_chars, history_turns=a.history_turns),
             generator=Generator.from_config(cfg.generation) if cfg.generation.enabled else None,
         )
         corpus = tuple(cfg.paths.corpus) if str(index_dir) == str(cfg.paths.index) else tuple(cfg.paths.eval_corpus)
-        library = Library(corpus, cfg.paths.uploads, cfg.paths.cache, IndexSettings.from_config(cfg), cfg.server.max_upload_mb * 1024 * 1024)
+        library = Library(corpus, cfg.paths.uploads, cfg.paths.cache, IndexSettings.from_config(cfg), cfg.server.max_upload_mb * 1024 * 1024,
+                          (e.backend, e.model, e.device, e.query_prefix, e.passage_prefix))
         return cls(answerer, DocumentLibrary(library, index_dir, embedder), FeedbackStore(cfg.paths.feedback))
 
     # -- answering ------------------------------------------------------------------
@@ -70,13 +72,19 @@ class Assistant:
         return self.answerer.index.store.document(doc_id)
 
     def add_documents(self, files: Sequence[str | Path], names: Sequence[str] | None = None) -> tuple[BuildSummary | None, list[SkippedFile]]:
-        """Index uploaded files; returns the build summary and the files refused (with the reason)."""
+        """Index uploaded files (waits for them); returns the build summary and the files refused (with the reason)."""
+        job = self.submit_documents(files, names)
+        job.finished.wait()
+        if job.summary is not None:
+            self.answerer.reload()
+        return job.summary, job.refused
+
+    def submit_documents(self, files: Sequence[str | Path], names: Sequence[str] | None = None) -> UploadJob:
+        """Queue uploaded files for indexing; read the job's state and progress while it runs.
+        The index is reloaded once the job has committed (see :meth:`follow_index`)."""
         if self.library is None:
             raise RuntimeError("this assistant has no document library configured")
-        summary, refused = self.library.add(files, names)
-        if summary is not None:
-            self.answerer.reload()
-        return summary, refused
+        return self.library.submit(files, names)
 
     def reload(self) -> None:
         """Load the index again (after ``assistant index`` changed it)."""

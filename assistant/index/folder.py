@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 import weakref
@@ -143,18 +144,38 @@ class IndexFolder:
         return in_use
 
     @contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self, wait: float = 0.0, reentrant: bool = False) -> Iterator[None]:
+        """Hold the build lock (waiting up to ``wait`` seconds for another build to finish).
+        Held with ``reentrant=True``, a build started in the same thread runs under it (an
+        upload takes the lock, writes its files into the corpus, then builds)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        fh = open(self.root / ".build.lock", "w")
-        try:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise BuildLocked(f"another build of {self.root} is running; try again when it has finished") from exc
+        key = (self.root.resolve(), threading.get_ident())
+        if key in _HELD:
             yield
+            return
+        fh = open(self.root / ".build.lock", "w")
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() >= deadline:
+                        raise BuildLocked(f"another build of {self.root} is running; try again when it has finished") from exc
+                    time.sleep(0.2)
+            if reentrant:
+                _HELD.add(key)
+            try:
+                yield
+            finally:
+                _HELD.discard(key)
+                fcntl.flock(fh, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
             fh.close()
+
+
+_HELD: set[tuple[Path, int]] = set()  # (index root, thread) pairs whose build lock this process holds
 
 
 def _remove_unless_read(generation: Path) -> bool:

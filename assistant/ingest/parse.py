@@ -150,19 +150,31 @@ def _ends_sentence(text: str) -> bool:
     return t.endswith(_TERMINAL[7:]) and _final_ending(t.split()[-1])
 
 
-@lru_cache(maxsize=4096)
+MAX_CACHED_WORD = 40  # longer "words" are junk input: analysed, but not kept in the caches below
+
+
 def _dangling(text: str) -> bool:
     """A line ending in a connective or adnominal ending or a particle continues on the next line."""
-    word = text.split()[-1] if text.split() else ""
+    parts = text.split()
+    word = parts[-1] if parts else ""
     if not word or not ("가" <= word[-1] <= "힣"):
         return False
+    return _dangling_word(word) if len(word) <= MAX_CACHED_WORD else _dangling_word.__wrapped__(word)
+
+
+@lru_cache(maxsize=4096)
+def _dangling_word(word: str) -> bool:
     tokens = get_kiwi().tokenize(word)
     return bool(tokens) and tokens[-1].tag.startswith(("EC", "ETM", "JK", "JC", "JX"))
 
 
-@lru_cache(maxsize=4096)
 def _final_ending(word: str) -> bool:
     """``"생각함"``, ``"있음"``, ``"한다"`` end a sentence; ``"처음"`` does not."""
+    return _final_ending_word(word) if len(word) <= MAX_CACHED_WORD else _final_ending_word.__wrapped__(word)
+
+
+@lru_cache(maxsize=4096)
+def _final_ending_word(word: str) -> bool:
     tokens = get_kiwi().tokenize(word)
     return bool(tokens) and tokens[-1].tag in ("EF", "ETN")
 
