@@ -99,6 +99,7 @@ class DocumentLibrary:
     def __init__(self, library: Library, index_dir: str | Path, embedder: Embedder, lock_wait: float = LOCK_WAIT_SECONDS):
         self.library = library
         self.index_dir = Path(index_dir)
+        self.embedder = embedder  # the answering one: only its description goes to the indexing process
         self.spec = library.embedder or embedder_spec(embedder)
         self.lock_wait = lock_wait
         self._queue: deque[tuple[UploadJob, list[tuple[Path, str]]]] = deque()

@@ -35,7 +35,7 @@ class SourceFile:
 
 def shown(path: str | Path) -> str:
     """A path as it can be printed and stored (bytes that are not UTF-8 escaped)."""
-    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _link_reason(path: Path, root: Path) -> str:
