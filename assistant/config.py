@@ -80,7 +80,7 @@ class AnswerConfig:
     abstain_threshold: float | None = None  # None: the threshold fitted by `assistant calibrate`
     max_citations: int = 3
     max_question_chars: int = 2000  # longer questions are refused
-    analysed_chars: int = 300  # a question is analysed on at most this many characters
+    analysed_chars: int = 200  # a question is analysed on at most this many characters
     history_turns: int = 8  # a follow-up is resolved against at most this many earlier turns
 
 

@@ -62,7 +62,7 @@ class AnswerSettings:
     abstain_threshold: float | None = None  # None: the calibrated threshold
     max_citations: int = 3
     max_question_chars: int = 2000  # longer questions are refused without being read
-    analysed_chars: int = 300  # a question is analysed on at most this many characters (the rest is noted)
+    analysed_chars: int = 200  # a question is analysed on at most this many characters (the rest is noted)
     history_turns: int = MAX_HISTORY_TURNS
     candidates: int = 20
     units_from: int = 15

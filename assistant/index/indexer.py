@@ -54,6 +54,7 @@ class BuildSummary:
     unchanged: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     cut: list[SkippedFile] = field(default_factory=list)  # indexed in part: over the character or chunk budget
+    parse_times: dict[str, float] = field(default_factory=dict)  # seconds each parsed file took (path → s)
     embedded: int = 0  # texts sent to the embedder
     cached: int = 0  # texts whose vectors came from the cache
     seconds: float = 0.0
@@ -196,6 +197,7 @@ class Indexer:
             with ParsePool(self.settings.limits, self.settings.parse_workers, self.settings.nice) as pool:
                 outcomes = pool.parse([(s.doc_id, s.path) for s in todo], lambda d, n: progress("parse", d, n) if progress else None)
         for s, out in zip(todo, outcomes, strict=True):
+            summary.parse_times[str(s.path)] = round(out.seconds, 3)
             doc, reason = out.document, out.reason
             chunks: list[Chunk] = []
             if doc is not None:

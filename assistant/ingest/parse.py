@@ -150,6 +150,7 @@ def _ends_sentence(text: str) -> bool:
     return t.endswith(_TERMINAL[7:]) and _final_ending(t.split()[-1])
 
 
+MAX_TITLE_CHARS = 300  # a first line longer than this is text, not a title (a one-line text file)
 MAX_CACHED_WORD = 40  # longer "words" are junk input: analysed, but not kept in the caches below
 
 
@@ -232,7 +233,7 @@ class TextParser:
             if line.blank or (_SEPARATOR.match(line.raw) and "-" in line.raw and len(line.stripped) > 2) or _PAGE_NO.match(line.raw):
                 i += 1
                 continue
-            if i == self.title_line:
+            if i == self.title_line and len(line.stripped) <= MAX_TITLE_CHARS:  # a longer "title" is body text
                 self._heading_block(line, (1, line.content_start, line.content_end))
                 i += 1
             elif _is_table_line(line):

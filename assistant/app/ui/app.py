@@ -211,7 +211,7 @@ class Handlers:
     def limits_note(self) -> str:
         """What the chat tells users about the cost cap on questions and conversations."""
         settings = getattr(getattr(self.assistant, "answerer", None), "settings", None)
-        chars, turns = getattr(settings, "analysed_chars", 300), getattr(settings, "history_turns", 8)
+        chars, turns = getattr(settings, "analysed_chars", 200), getattr(settings, "history_turns", 8)
         return f"질문은 앞 {chars}자까지 분석하고, 이어지는 질문은 최근 질문 {turns}개까지 참고합니다."
 
     def _docs(self) -> list[dict[str, Any]]:

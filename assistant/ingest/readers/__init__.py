@@ -20,7 +20,7 @@ from ...records import Document
 from ..cleaning import clean_unicode
 from ..limits import FileLimits
 from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
-from ..parse import parse_text
+from ..parse import MAX_TITLE_CHARS, parse_text
 from ..tables import parse_value
 from .raw import RawBlock, RawDocument, UnreadableDocument
 from .text import decode_text
@@ -148,6 +148,8 @@ def document_from_text(
     parsed = parse_text(text, title_line, paragraph_starts)
     contacts, department = contacts_and_department(parsed, text)
     title = title or title_hint or doc_id
+    if len(title) > MAX_TITLE_CHARS:  # the first line of a one-line text
+        title = title[:MAX_TITLE_CHARS].rstrip() + "…"
     return Document(
         id=doc_id,
         title=title,
