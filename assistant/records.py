@@ -344,6 +344,7 @@ class Answer:
     items: tuple[str, ...] = ()  # the listed items of a list answer
     evidence: Evidence | None = None  # the features the confidence was computed from
     retrieved: tuple[str, ...] = ()  # document ids of the retrieved chunks, best first
+    notes: tuple[str, ...] = ()  # what the user should know about how the question was handled (e.g. cut short)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record of ``assistant ask --json`` and of the web API."""
@@ -384,6 +385,7 @@ class Answer:
                 }
                 for t in self.tables
             ],
+            "notes": list(self.notes),
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
             "evidence": {k: round(v, 4) for k, v in self.evidence.as_dict().items()} if self.evidence else {},
         }

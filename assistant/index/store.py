@@ -95,6 +95,7 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self._local = threading.local()
+        self.pin: Any = None  # a reader lock that keeps the file's generation on disk while the store lives
         if not readonly:
             with self.connect() as con:
                 version = con.execute("PRAGMA user_version").fetchone()[0]

@@ -75,8 +75,16 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+_TOKEN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
+
+
 def _tokens(source: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", source[:end]) if m.start() >= start]
+    """The white-space separated tokens that start in ``[start, end)`` (cut at ``end``)."""
+    out = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(source, start, end)]
+    if out and out[0][1] == start and start > 0 and not _SPACE.match(source, start - 1):
+        out.pop(0)  # the rest of a token that starts before ``start``
+    return out
 
 
 def _shape(token: str) -> str:
@@ -143,19 +151,32 @@ def _ends_sentence(text: str) -> bool:
     return t.endswith(_TERMINAL[7:]) and _final_ending(t.split()[-1])
 
 
-@lru_cache(maxsize=4096)
+MAX_TITLE_CHARS = 300  # a first line longer than this is text, not a title (a one-line text file)
+MAX_CACHED_WORD = 40  # longer "words" are junk input: analysed, but not kept in the caches below
+
+
 def _dangling(text: str) -> bool:
     """A line ending in a connective or adnominal ending or a particle continues on the next line."""
-    word = text.split()[-1] if text.split() else ""
+    parts = text.split()
+    word = parts[-1] if parts else ""
     if not word or not ("가" <= word[-1] <= "힣"):
         return False
+    return _dangling_word(word) if len(word) <= MAX_CACHED_WORD else _dangling_word.__wrapped__(word)
+
+
+@lru_cache(maxsize=4096)
+def _dangling_word(word: str) -> bool:
     tokens = get_kiwi().tokenize(word)
     return bool(tokens) and tokens[-1].tag.startswith(("EC", "ETM", "JK", "JC", "JX"))
 
 
-@lru_cache(maxsize=4096)
 def _final_ending(word: str) -> bool:
     """``"생각함"``, ``"있음"``, ``"한다"`` end a sentence; ``"처음"`` does not."""
+    return _final_ending_word(word) if len(word) <= MAX_CACHED_WORD else _final_ending_word.__wrapped__(word)
+
+
+@lru_cache(maxsize=4096)
+def _final_ending_word(word: str) -> bool:
     tokens = get_kiwi().tokenize(word)
     return bool(tokens) and tokens[-1].tag in ("EF", "ETN")
 
@@ -214,7 +235,7 @@ class TextParser:
             if line.blank or (_SEPARATOR.match(line.raw) and "-" in line.raw and len(line.stripped) > 2) or _PAGE_NO.match(line.raw):
                 i += 1
                 continue
-            if i == self.title_line and unit_tail(line.raw) is None:
+            if i == self.title_line and unit_tail(line.raw) is None and len(line.stripped) <= MAX_TITLE_CHARS:  # a longer "title" is body text
                 self._heading_block(line, (1, line.content_start, line.content_end))
                 i += 1
             elif _is_table_line(line):

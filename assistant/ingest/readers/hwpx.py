@@ -26,6 +26,7 @@ from .raw import (
     RawDocument,
     UnreadableDocument,
     build_grid,
+    check_package,
     clean_text,
     ensure_not_empty,
     merged_spans,
@@ -229,6 +230,7 @@ def read_hwpx(path: Path) -> RawDocument:
     """Read an HWPX file into blocks with ``문단 N`` / ``표 N`` locators."""
     try:
         with zipfile.ZipFile(path) as z:
+            check_package(z, "HWPX")
             _check_package(z)
             names = set(z.namelist())
             sections = _sections(z)
