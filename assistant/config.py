@@ -54,6 +54,18 @@ class IndexConfig:
 
 
 @dataclass
+class LimitsConfig:
+    """What one file may cost the index (the same for the folder scan, uploads and the CLI)."""
+
+    max_file_mb: float = 200  # bigger files are skipped
+    max_chars: int = 300_000  # text beyond is not indexed (reported as a cut)
+    max_chunks: int = 2_000
+    parse_seconds: float = 60.0  # a file whose parsing takes longer is skipped
+    parse_memory_mb: int = 2048
+    parse_workers: int = 0  # parsing processes (0: up to two)
+
+
+@dataclass
 class RetrievalConfig:
     top_k: int = 8
     candidates: int = 50
@@ -67,7 +79,9 @@ class RetrievalConfig:
 class AnswerConfig:
     abstain_threshold: float | None = None  # None: the threshold fitted by `assistant calibrate`
     max_citations: int = 3
-    max_question_chars: int = 2000
+    max_question_chars: int = 2000  # longer questions are refused
+    analysed_chars: int = 200  # a question is analysed on at most this many characters
+    history_turns: int = 8  # a follow-up is resolved against at most this many earlier turns
 
 
 @dataclass
@@ -95,6 +109,7 @@ class Config:
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
     chunking: ChunkConfig = field(default_factory=ChunkConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     answer: AnswerConfig = field(default_factory=AnswerConfig)
     server: ServerConfig = field(default_factory=ServerConfig)

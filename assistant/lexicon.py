@@ -72,6 +72,8 @@ CELL_VALUE = re.compile(
 UNIT_LINE = re.compile(r"^[(\[<〈]?\s*단위\s*[:：]\s*([^)\]>〉]+?)\s*[)\]>〉]?$")
 #: the unit written in a column label: "예산액(천원)"
 COLUMN_UNIT = re.compile(r"\((조원|백만원|천만원|천원|억원|만원|원|%)\)")
+#: words of a column label that counts people or things ("지급인원", "건수"): a count unit of the unit line applies
+COUNT_LABEL_WORDS = ("인원", "인수", "건수", "개수", "명수", "참여자", "참석자", "대상자", "횟수")
 #: kinds of amount that budget tables keep apart (집행액 is not 예산액)
 AMOUNT_KINDS = ("예산액", "집행액", "확보액", "잔액", "이월액", "이월", "사업비", "투자수요", "집행잔액", "예산현액", "최종예산", "증감", "결산액")
 #: words that name an amount in a question ("…예산은?"): the kinds above and the general words
@@ -129,8 +131,6 @@ LABELLED_PLACE = re.compile(r"(?:개최\s*)?(?:장\s*소|위\s*치|행사장|개
 HOME_ENTITIES = ("서울", "서울시", "서울특별시")
 #: an organisation: a ministry, office, department, team, agency or committee ("고용노동부", "청년사업담당관", "예산담당관")
 ORG = re.compile(r"[가-힣]{1,12}(?:부|청|처|원|과|실|국|팀|센터|공단|공사|재단|위원회|담당관|협의회|사업단|기획단|본부)(?![가-힣])")
-#: a document number as 공문서 write it: 처리과명-일련번호 ("청년사업담당관-381", "미래청년기획단-920")
-DOC_NUMBER = re.compile(r"(?<![가-힣A-Za-z])[가-힣A-Za-z]{2,20}-\d{1,6}(?!\d)")
 #: a document or project code: "소통행정-3"
 CODE = re.compile(r"(?<![가-힣A-Za-z])[가-힣A-Za-z]{2,10}-\d{1,3}(?!\d)")
 WHOLE_CODE = re.compile(r"^[가-힣A-Za-z]{1,10}-\d{1,3}$")
@@ -147,23 +147,13 @@ def entity_stem(entity: str) -> str:
     return e[:-1] if e.endswith(SHORT_PLACE_SUFFIXES) and len(e) > 2 else e
 
 
-# -- masked values ------------------------------------------------------------------------------
-#: what the city writes where it publishes a document in part: runs of asterisks, ○○ / ㅇㅇ / XX
-MASK = re.compile(r"\*{2,}|[○◯ㅇ]{2,}|[Xx]{3,}")
-
-
-def masked(text: str) -> bool:
-    """Whether ``text`` holds a masked value."""
-    return bool(MASK.search(text))
-
-
 # -- list markers and structure -------------------------------------------------------------
 #: section markers ("□ 추진 개요")
 SECTION_MARKS = "□■"
 #: bullets of list items
 BULLETS = "-–○●◦❍▸▹‣‧•·▪◆◇■※*→▶▷"
-#: a list item's marker at the start of a line or cell ("- ", "○ ", "1. ", "(2)", "①", "가. ")
-LIST_MARK = re.compile(r"^(?:[-–○●◦❍▸▹‣‧•·▪◆◇■※*→]|\d{1,2}[.)](?=\s)|\(\d{1,2}\)|[①-⑳]|[가-하][.)](?=\s))\s*")
+#: a list item's marker at the start of a line or cell ("- ", "○ ", "1. ", "(2)", "①", "가. "; "ㅇ " typed for "○ ")
+LIST_MARK = re.compile(r"^(?:[-–○●◦❍▸▹‣‧•·▪◆◇■※*→]|ㅇ(?=\s)|\d{1,2}[.)](?=\s)|\(\d{1,2}\)|[①-⑳]|[가-하][.)](?=\s))\s*")
 #: a line starting a list item in a PDF's text layer (markers of every kind, arrows too)
 PDF_BULLET = re.compile(r"^\s*([-\u2013·•○●◦❍□■◇◆▪▶▷▸▹‣‧※*→]|\d{1,2}[.)]\s|[가-하][.)]\s|\(\d{1,2}\)|[①-⑳])")
 #: depth of a marker in the usual outline (□ over ○ over - over ▸); "." and ")" stand for "1." and "가)"
@@ -287,6 +277,133 @@ DOC_TYPE_CUES: dict[str, tuple[str, ...]] = {
 BUDGET_HEADINGS = ("예산 총괄", "예산총괄", "산출근거")
 #: words of a meeting report's title besides "회의"
 MEETING_TITLE_WORDS = ("결과", "개최", "보고")
+
+
+# -- the 공문서 form (행정업무의 운영 및 혁신에 관한 규정 시행규칙 서식: 기안문, 시행문, 보고서 표지) ------------
+#: a document number, 처리과명-일련번호 ("청년사업담당관-381"), optionally after the issuing body
+#: ("동대문구 일자리청년과-11919", "서울특별시 주택정책과-1234")
+DOC_NUMBER = re.compile(
+    r"(?<![가-힣A-Za-z0-9·\-])"
+    r"(?:(?P<org>[가-힣]{1,24}(?:특별시|광역시|특별자치시|특별자치도|도|시|군|구|청|지청|공단|공사|재단|진흥원))\s+)?"
+    r"(?P<office>[가-힣][가-힣A-Za-z0-9·]{0,24}[가-힣A-Za-z])-(?P<serial>\d{1,7})(?![\d\-])"
+)
+#: a document's card: the heading and the labels its metadata is written under (the names staff ask by)
+CARD_HEADING = "문서 정보"
+CARD_LABELS: dict[str, str] = {
+    "title": "제목", "number": "문서번호", "date": "시행일", "department": "부서", "kind": "문서 종류", "recipients": "수신",
+    "via": "경유", "sender": "발신", "drafter": "기안자", "reviewer": "검토자", "approver": "결재권자", "cooperator": "협조자",
+    "attachment": "붙임", "disclosure": "공개구분", "reference": "관련 문서",
+}
+#: labels of the form's fields, written with or without spaces and brackets ("수 신 자", "(경유)"), and the field each fills
+FORM_LABELS: dict[str, str] = {
+    "수신": "recipients", "수신자": "recipients", "경유": "via", "제목": "title", "시행": "enforced",
+    "문서번호": "number", "결재일자": "date", "시행일자": "date", "공개여부": "disclosure", "공개구분": "disclosure",
+    "방침번호": "policy", "접수": "received", "협조자": "cooperators", "협조": "cooperators", "결재": "approvals",
+    "우": "address", "전화": "phone", "발신": "sender",
+}
+#: the date line of a report's cover ("2024. 12.", "2025. 01. 20. (월)")
+COVER_DATE = re.compile(r"^(?:19|20)\d{2}\s*\.\s*\d{1,2}\s*\.(?:\s*\d{1,2}\s*\.?)?(?:\s*\([월화수목금토일]\))?$")
+#: a unit of a public body's organisation, as written before a 처리과 or on a report's cover
+#: ("미래청년기획관", "복지정책실", "도시계획국", "미래청년기획단")
+ORG_UNIT = re.compile(r"^[가-힣]{2,20}(?:기획관|정책관|조정관|본부|실|국|기획단|추진단|단|관|과|센터|사업소)$")
+#: a recipient field that names no recipient but points to the list of recipients below ("수신자 참조")
+RECIPIENTS_BELOW = re.compile(r"^수신(?:자|처)\s*참조$")
+#: endings of a position (직위·직급) on the 결재 line: "주무관", "청년활력팀장", "청년사업담당관", "미래청년기획관"
+POSITION = re.compile(
+    r"^[가-힣·0-9]{0,16}(?:주무관|팀장|과장|담당관|기획관|정책관|조정관|지원관|관리관|보좌관|국장|실장|본부장|단장|반장|부장|차장"
+    r"|부시장|시장|구청장|군수|위원장|센터장|소장|원장|사무관|서기관|주사보|주사|서기|행정관|연구관|연구사|담당|관)$"
+)
+#: what a signature cell carries besides the name: acting (代, 대결), delegated (전결) and later (후결) approval
+APPROVAL_MARK = re.compile(r"^(?:(代|대결|전결|후결|서명)\s*)?")
+#: the date written beside a signature ("07/10")
+SIGN_DATE = re.compile(r"^\d{1,2}/\d{1,2}$")
+#: a person's name on the 결재 line (or a masked one)
+SIGNER_NAME = re.compile(r"^(?:[가-힣]{2,4}|[*＊○]{2,6})$")
+#: role labels on the 결재 line and the roles they introduce
+APPROVAL_LABELS: dict[str, str] = {"기안자": "drafter", "검토자": "reviewer", "협조자": "cooperator", "협조": "cooperator", "결재권자": "approver"}
+#: the roles of the signers, in Korean
+APPROVAL_ROLE_LABELS: dict[str, str] = {"drafter": "기안자", "reviewer": "검토자", "cooperator": "협조자", "approver": "결재권자"}
+#: the sender (발신명의): the head of the issuing body ("서울특별시장", written letter-spaced)
+SENDER = re.compile(r"^[가-힣]{2,20}(?:시장|도지사|구청장|군수|교육감|청장|원장|이사장|장관|위원장|본부장)$")
+#: the disclosure status (공개구분): 공개, 부분공개(6), 비공개(5,6)
+DISCLOSURE = re.compile(r"^(?:공개|부분\s*공개|비\s*공개)(?:\s*\(\s*[\d,\s]+\))?$")
+#: the attachments paragraph: "붙임 1. … 1부.", "따로붙임 : …", "첨부"
+ATTACHMENT_HEAD = re.compile(r"^(?:따로\s*)?(?:붙\s*임|첨\s*부)(?:\s*\d+)?\s*[:：]?\s*(?=\S)")
+#: the numbered items of an attachments list ("1. …", "2. …")
+ATTACHMENT_ITEM = re.compile(r"(?:^|\s)(\d{1,2})\s*[.)]\s+")
+#: the count closing an attachment ("1부.") and the end mark of a 공문서 ("끝.")
+ATTACHMENT_COUNT = re.compile(r"\s*\d+\s*(?:부|매|권|건|식|개|장)\s*\.?\s*$")
+END_MARK = re.compile(r"\s*끝\s*\.?\s*$")
+#: a cited document: its number, then its date and title in brackets, then "호" ("…-920(2024년 … 운영계획, 2024.1.19.)호와 관련");
+#: or the title, then number and date in brackets ("운영계획(청년사업담당관-381, 2024.7.10.)호")
+REFERENCE_TAIL = re.compile(r"\s*(?:\((?P<inner>[^()]{0,160}(?:\([^()]{0,40}\)[^()]{0,80})*)\))?\s*호")
+#: a short date as citations write it: "2024.1.19.", "'24.1.19.", "2024. 7. 10"
+CITED_DATE = re.compile(r"((?:19|20)\d{2}|['‘’]\d{2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?")
+
+#: the kinds of 공문서, told by the title. A bracketed tag before the title says it ("[회신]", "[민원답변]");
+#: else the title's last word does (a Korean title is a noun phrase whose head comes last: "… 추가 지급",
+#: "… 지급처리 요청"), once trailing brackets ("(1건)", "(제1차)", "-수정-") are set aside; else a word anywhere
+#: in it (checked in order: the first that matches wins); else the closing phrase of the body.
+OFFICIAL_KIND_TAGS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("complaint_reply", re.compile(r"^\s*\[\s*민원[^\]]*(?:답변|기한)")),
+    ("reply", re.compile(r"^\s*\[\s*회\s*신\s*\]")),
+)
+OFFICIAL_KIND_ENDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("complaint_reply", re.compile(r"민원\s*답변$")),
+    ("reply", re.compile(r"회신$")),
+    ("payment", re.compile(r"(?:지급|지출|품의|정산)$")),
+    ("plan", re.compile(r"(?:계획|방안)(?:\s*보고)?$")),
+    ("result_report", re.compile(r"(?:결과|결과\s*(?:보고|알림)|조서|보고)$")),
+    ("notice", re.compile(r"(?:통보|통지|알림|안내|공지)서?$")),
+    ("submission", re.compile(r"(?:제출|송부)$")),
+    ("request", re.compile(r"(?:요청|의뢰|신청|협조|조회|확인|협의)서?$")),
+)
+#: trailing brackets and revision marks of a title ("(1건)", "[2차]", "(수정)", "-수정-")
+TITLE_TAIL = re.compile(r"(?:\s*[(\[（【「][^()\[\]（）【】]*[)\]）】」]|\s*-\s*수정\s*-?)+\s*$")
+OFFICIAL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("complaint_reply", re.compile(r"민원\s*(?:협조\s*)?답변|민원기한|처리기간\s*연장")),
+    ("reply", re.compile(r"회신")),
+    ("submission", re.compile(r"제출|요구\s*자료")),
+    ("payment", re.compile(r"지급|지출|반납\s*품의|품의|정산")),
+    ("result_report", re.compile(r"결과\s*(?:보고|알림)|선정\s*결과|조서")),
+    ("plan", re.compile(r"계획|방안")),
+    ("notice", re.compile(r"통보|통지|알림|안내|공지")),
+    ("request", re.compile(r"요청|의뢰|신청|협조|조회|협의")),
+)
+OFFICIAL_KIND_BODY: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("complaint_reply", re.compile(r"귀하께서[^.\n]{0,60}민원")),
+    ("reply", re.compile(r"회신합니다|회신하오니|회신드립니다")),
+    ("payment", re.compile(r"지급하고자|지출하고자|지급코자")),
+    ("result_report", re.compile(r"결과를?\s*(?:보고|알려)")),
+    ("request", re.compile(r"협조하여\s*주시기|요청합니다|요청드립니다|바랍니다\.?\s*$")),
+    ("notice", re.compile(r"알려드립니다|통보합니다|알립니다")),
+)
+#: the kinds of 공문서, in Korean
+OFFICIAL_KIND_LABELS: dict[str, str] = {
+    "plan": "계획", "result_report": "결과 보고", "payment": "지급·지출 품의", "reply": "회신", "request": "협조·자료 요청",
+    "notice": "통보", "complaint_reply": "민원 답변", "submission": "자료 제출", "other": "기타",
+}
+
+# -- masked values -----------------------------------------------------------------------------
+#: what a publisher writes over a withheld value: runs of "*", "○○", "ㅇㅇ", "OO", "XXX", and a masked
+#: syllable inside a name ("김*수")
+MASKED = re.compile(r"[*＊]{2,}|(?<=[가-힣])[*＊](?=[가-힣])|[○◯]{2,}|ㅇ{2,}|(?<![A-Za-z])[OＯ]{2,}(?![A-Za-z])|(?<![A-Za-z])[XＸ]{3,}(?![A-Za-z])")
+
+
+#: markdown bold in text exports ("**3** 사업 설명"): its asterisks mask nothing
+MARKDOWN_BOLD = re.compile(r"\*\*(?=[^\s*<])[^*\n]{1,200}?(?<=[^\s*])\*\*")
+
+
+def masked_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of ``text`` the publisher masked ("***", "홍○○", "김*수", "XXX"); markdown bold is not a mask."""
+    if "**" in text:
+        text = MARKDOWN_BOLD.sub(lambda m: "  " + m.group()[2:-2] + "  ", text)
+    return tuple((m.start(), m.end()) for m in MASKED.finditer(text))
+
+
+def masked(text: str) -> bool:
+    """Whether ``text`` holds a value the publisher masked ("***", "홍○○", "김*수")."""
+    return bool(masked_spans(text))
 
 
 # -- data files ----------------------------------------------------------------------------

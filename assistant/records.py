@@ -17,16 +17,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 DOC_TYPE_LABELS: dict[str, str] = {
+    "official": "공문서",
     "budget": "예산사업 설명서",
     "press_release": "보도자료",
-    "performance_report": "추진실적 보고서",
+    "performance_report": "성과·공약 보고",
     "meeting_report": "회의 결과 보고",
-    "bill": "법률안",
+    "bill": "법령·조례안",
     "other": "기타 문서",
 }
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table"]
-ChunkKind = Literal["text", "table_row", "table"]
+ChunkKind = Literal["text", "table_row", "table", "card"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class Cell:
     unit: str | None = None
     inherited: bool = False  # filled from a merged cell above (not in the source at this row)
     offsets: OffsetMap = field(default_factory=lambda: OffsetMap(()), repr=False, compare=False)
+    masked: bool = False  # the publisher masked (part of) this value ("***", "홍○○"): never an answer
+    won: float | None = None  # an amount in 원 ("1.2조원" → 1.2e12), beside the written value and unit
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,32 @@ class Table:
         return " ".join(parts)
 
 
+ApprovalRole = Literal["drafter", "reviewer", "cooperator", "approver"]
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One signer on a 공문서's 결재 line: role (기안자, 검토자, 협조자, 결재권자), position (직위) and name."""
+
+    role: ApprovalRole
+    position: str
+    name: str
+    mark: str = ""  # how it was signed: 代 (대결), 전결; "" for an ordinary signature
+    signed: str = ""  # the date written beside the signature ("07/10")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document the text cites ("미래청년기획단-920(… 운영계획, 2024.1.19.)호와 관련"), with its span."""
+
+    number: str  # as written, with the issuing body if named: "동대문구 일자리청년과-11919"
+    key: str  # 처리과명-일련번호 without the body, what documents are matched by: "일자리청년과-11919"
+    title: str = ""
+    date: str | None = None  # ISO
+    start: int = 0
+    end: int = 0
+
+
 @dataclass(frozen=True)
 class Document:
     """A parsed document. ``id`` is its file name."""
@@ -168,6 +197,18 @@ class Document:
     # (original offset, label) anchors such as page or paragraph numbers, sorted by offset
     anchors: tuple[tuple[int, str], ...] = field(default=(), repr=False)
     format: str = "text"
+    # the 공문서 form (empty for documents without it)
+    number: str = ""  # 문서번호, 처리과명-일련번호: "청년사업담당관-381"
+    office: str = ""  # 처리과: "청년사업담당관"
+    kind: str = ""  # the kind of 공문서 (plan, payment, reply, …; see lexicon.OFFICIAL_KIND_LABELS)
+    recipients: tuple[str, ...] = ()  # 수신 ("내부결재" for an internal approval)
+    via: tuple[str, ...] = ()  # 경유
+    sender: str = ""  # 발신명의: "서울특별시장"
+    approvals: tuple[Approval, ...] = ()  # the 결재 line in order: drafter, reviewers, approver, cooperators
+    attachments: tuple[str, ...] = ()  # 붙임
+    disclosure: str = ""  # 공개구분: "공개", "부분공개(6)", "비공개(5)"
+    references: tuple[Reference, ...] = ()  # documents the text cites
+    masked: tuple[tuple[int, int], ...] = field(default=(), repr=False)  # original spans the publisher masked
 
     def locate(self, pos: int) -> str:
         """Human-readable position (page, paragraph, table) of an original offset, if known."""
@@ -339,6 +380,7 @@ class Answer:
     values: tuple[str, ...] = ()  # the answer's value(s): a list's items, or the one cell, date, amount or clause that answers
     evidence: Evidence | None = None  # the features the confidence was computed from
     retrieved: tuple[str, ...] = ()  # document ids of the retrieved chunks, best first
+    notes: tuple[str, ...] = ()  # what the user should know about how the question was handled (e.g. cut short)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record of ``assistant ask --json`` and of the web API."""
@@ -380,6 +422,7 @@ class Answer:
                 }
                 for t in self.tables
             ],
+            "notes": list(self.notes),
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
             "evidence": {k: round(v, 4) for k, v in self.evidence.as_dict().items()} if self.evidence else {},
         }
@@ -396,12 +439,23 @@ class Filters:
     """Narrow a search to documents, document types, years or departments (empty = all)."""
 
     doc_ids: tuple[str, ...] = ()
-    doc_types: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()  # a type ("official") or a kind of 공문서 ("payment")
     years: tuple[int, ...] = ()
     departments: tuple[str, ...] = ()
+    # the document's own date (시행일), ISO "2024-07-10"; a bound may be a prefix ("2024-07")
+    date_from: str = ""
+    date_to: str = ""
 
     def __bool__(self) -> bool:
-        return bool(self.doc_ids or self.doc_types or self.years or self.departments)
+        return bool(self.doc_ids or self.doc_types or self.years or self.departments or self.date_from or self.date_to)
 
-    def to_dict(self) -> dict[str, list[Any]]:
-        return {k: list(v) for k, v in asdict(self).items()}
+    def admits_date(self, date: str | None) -> bool:
+        """Whether a document dated ``date`` is inside the date range (an undated one is not, when a range is set)."""
+        if not (self.date_from or self.date_to):
+            return True
+        if not date:
+            return False
+        return (not self.date_from or date >= self.date_from) and (not self.date_to or date[: len(self.date_to)] <= self.date_to)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

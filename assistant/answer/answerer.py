@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..index import Embedder, SearchIndex
+from ..ingest import clean_unicode
 from ..ingest import terms as content_terms
 from ..lexicon import TYPE_LABELS, entity_stem, related_words
 from ..records import Answer, Filters, Hit
@@ -48,7 +49,12 @@ from .tables import TableCandidate, TableView, expand, table_candidates
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
-MAX_HISTORY_TURNS = 20  # a follow-up is resolved against at most this many earlier turns
+MAX_HISTORY_TURNS = 8  # a follow-up is resolved against at most this many earlier turns (the default)
+# what the answer says when a question or conversation was only used in part (the cost cap)
+_NOTES = {
+    "ko": {"clipped": "질문이 길어 앞부분 {n}자만 분석했습니다."},
+    "en": {"clipped": "The question is long: only its first {n} characters were analysed."},
+}
 
 
 Candidate = Unit | TableCandidate
@@ -58,7 +64,9 @@ Candidate = Unit | TableCandidate
 class AnswerSettings:
     abstain_threshold: float | None = None  # None: the threshold chosen by `assistant train`
     max_citations: int = 3
-    max_question_chars: int = 2000
+    max_question_chars: int = 2000  # longer questions are refused without being read
+    analysed_chars: int = 200  # a question is analysed on at most this many characters (the rest is noted)
+    history_turns: int = MAX_HISTORY_TURNS
     candidates: int = 20  # passages retrieved
     units_from: int = 15  # passages whose sentences and tables are candidates
     count_alternatives: int = 5  # candidates tried when the question says how many items it asks for
@@ -75,10 +83,19 @@ class Candidates:
 
 
 def sanitize(question: str) -> str:
-    """Drop control and invisible characters, normalise width and white space."""
-    q = unicodedata.normalize("NFKC", question or "")
+    """Drop terminal codes, control and invisible characters and lone surrogates (which no
+    encoder accepts), normalise width and white space."""
+    q = unicodedata.normalize("NFKC", clean_unicode(question or ""))
     q = _CONTROL.sub(" ", q)
     return " ".join(q.split())
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a space when one is near the end."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit * 3 // 4, limit + 1)
+    return text[: cut if cut > 0 else limit].rstrip()
 
 
 class Answerer:
@@ -138,17 +155,29 @@ class Answerer:
     def ask(self, question: str, history: Sequence[Any] | None = None, filters: Filters | None = None) -> Answer:
         """Answer ``question`` (optionally following up on ``history``) with citations."""
         t0 = time.perf_counter()
+        question = question if isinstance(question, str) else str(question or "")
+        if len(question) > self.settings.max_question_chars:  # refused before any work on it
+            head = sanitize(question[:200])
+            lang = "en" if re.search(r"[A-Za-z]{3}", head) and not re.search(r"[가-힣]", head) else "ko"
+            return self._message(clean_unicode(question), "too_long", lang, n=len(question), max=self.settings.max_question_chars)
+        shown = clean_unicode(question)  # what the answer repeats: no codes an encoder or a terminal would choke on
         q = sanitize(question)
         lang = "en" if re.search(r"[A-Za-z]{3}", q) and not re.search(r"[가-힣]", q) else "ko"
         if not q:
-            return self._message(question, "empty" if not (question or "").strip() else "no_text", lang)
-        if len(question) > self.settings.max_question_chars:
-            return self._message(question, "too_long", lang, n=len(question), max=self.settings.max_question_chars)
+            return self._message(shown, "empty" if not (question or "").strip() else "no_text", lang)
+        notes: list[str] = []
+        original = shown
+        if len(q) > self.settings.analysed_chars:  # the cost of a question is capped: analyse its beginning
+            q = original = clip(q, self.settings.analysed_chars)
+            notes.append(_NOTES[lang]["clipped"].format(n=self.settings.analysed_chars))
         try:
-            return self._ask(question, q, history, filters, t0)
+            answer = self._ask(original, q, history, filters, t0)
         except Exception as exc:  # the service must keep serving: report, don't crash
-            log.exception("failed to answer %r", question)
-            return self._message(question, "error", lang, detail=type(exc).__name__)
+            log.exception("failed to answer %r", shown[:300])
+            return self._message(shown, "error", lang, detail=type(exc).__name__)
+        if original is not shown or notes:
+            answer = replace(answer, question=shown, notes=(*answer.notes, *notes))
+        return answer
 
     def explain(self, question: str, history: Sequence[Any] | None = None, filters: Filters | None = None) -> dict[str, Any]:
         """The answer with the evidence it was chosen from: the best sentences and table
@@ -208,12 +237,12 @@ class Answerer:
             return None
         resolved: str | None = None
         limit = self.settings.max_question_chars
-        for turn in list(history)[-MAX_HISTORY_TURNS:]:
+        for turn in list(history)[-self.settings.history_turns :]:
             if isinstance(turn, Answer):
                 text = turn.query or turn.question
                 resolved = text if len(text) <= limit else None
                 continue
-            if isinstance(turn, str) and turn.lstrip().startswith("{"):
+            if isinstance(turn, str) and turn.lstrip().startswith("{") and len(turn) <= 100 * limit:
                 try:  # an answer record sent as JSON text (the web API accepts both)
                     turn = json.loads(turn)
                 except ValueError:
@@ -224,9 +253,10 @@ class Answerer:
                 text = str(turn[0])
             else:
                 text = str(turn)
-            text = sanitize(text)
+            text = sanitize(text[: limit + 1])
             if not text or len(text) > limit:  # too long to be a question: not analysed
                 continue
+            text = clip(text, self.settings.analysed_chars)
             resolved = resolve_followup(text, resolved) if resolved and is_followup(text, resolved) else text
         return resolved
 

@@ -5,6 +5,6 @@ web chat (``ui``). The last stage: nothing imports it."""
 from .assistant import Assistant
 from .exports import conversation_markdown
 from .feedback import FeedbackStore
-from .library import DocumentLibrary, Library
+from .library import DocumentLibrary, Library, UploadJob
 
-__all__ = ["Assistant", "DocumentLibrary", "FeedbackStore", "Library", "conversation_markdown"]
+__all__ = ["Assistant", "DocumentLibrary", "FeedbackStore", "Library", "UploadJob", "conversation_markdown"]

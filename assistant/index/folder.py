@@ -4,11 +4,15 @@ Layout of an index folder::
 
     index/main/
       CURRENT                 the name of the live generation (replaced atomically)
-      gen-<time>-<pid>/       manifest.json, store.sqlite, dense.faiss, bm25.npz, bm25_vocab.json
+      gen-<time>-<pid>/       manifest.json, store.sqlite, dense.faiss, bm25.npz, bm25_vocab.json, .readers
       .build.lock             held while a build runs
 
 A build writes a new generation beside the live one and swaps ``CURRENT`` at the very
-end, so killing it midway leaves the previous index usable.
+end, so killing it midway leaves the previous index usable. A loaded index holds a shared
+lock on its generation's ``.readers`` file for as long as it is referenced; a build removes
+an old generation only when it can take that lock exclusively, so a running server keeps
+reading the generation it loaded (and opening SQLite connections to it from new threads)
+until it has moved to the new one (:meth:`SearchIndex.stale`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
+import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -34,6 +41,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = 1
+READERS = ".readers"  # the file a generation's readers hold a shared lock on
 
 
 class IndexFolderError(RuntimeError):
@@ -99,7 +107,8 @@ class IndexFolder:
 
     def new_generation(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f".tmp-gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        # unique even for two builds in the same second: a name is never reused
+        path = self.root / f".tmp-gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         if path.exists():
             shutil.rmtree(path)
         path.mkdir()
@@ -120,26 +129,101 @@ class IndexFolder:
         self.cleanup(keep=final)
         return final
 
-    def cleanup(self, keep: Path | None = None) -> None:
-        """Remove unfinished and superseded generations."""
+    def cleanup(self, keep: Path | None = None) -> list[Path]:
+        """Remove unfinished and superseded generations that no reader holds; returns the ones
+        kept because a reader (a running server) still uses them."""
         keep = keep or self.current()
-        for child in self.root.glob("*gen-*"):
-            if child.is_dir() and child != keep:
-                shutil.rmtree(child, ignore_errors=True)
+        in_use = []
+        for child in sorted(self.root.glob("*gen-*")):
+            if not child.is_dir() or child == keep:
+                continue
+            if not _remove_unless_read(child):
+                in_use.append(child)
+        if in_use:
+            log.info("kept %d generation(s) still read by a running server: %s", len(in_use), ", ".join(p.name for p in in_use))
+        return in_use
 
     @contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self, wait: float = 0.0, reentrant: bool = False) -> Iterator[None]:
+        """Hold the build lock (waiting up to ``wait`` seconds for another build to finish).
+        Held with ``reentrant=True``, a build started in the same thread runs under it (an
+        upload takes the lock, writes its files into the corpus, then builds)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        fh = open(self.root / ".build.lock", "w")
-        try:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise BuildLocked(f"another build of {self.root} is running; try again when it has finished") from exc
+        key = (self.root.resolve(), threading.get_ident())
+        if key in _HELD:
             yield
+            return
+        fh = open(self.root / ".build.lock", "w")
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() >= deadline:
+                        raise BuildLocked(f"another build of {self.root} is running; try again when it has finished") from exc
+                    time.sleep(0.2)
+            if reentrant:
+                _HELD.add(key)
+            try:
+                yield
+            finally:
+                _HELD.discard(key)
+                fcntl.flock(fh, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
             fh.close()
+
+
+_HELD: set[tuple[Path, int]] = set()  # (index root, thread) pairs whose build lock this process holds
+
+
+def _remove_unless_read(generation: Path) -> bool:
+    """Delete ``generation`` unless a reader holds its ``.readers`` lock; True if it is gone."""
+    try:
+        fd = os.open(generation / READERS, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:
+        fd = -1  # no lock file can be made: nobody can be reading through one either
+    try:
+        if fd >= 0:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+        shutil.rmtree(generation, ignore_errors=True)
+        return not generation.exists()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+class GenerationGone(IndexFolderError):
+    """The generation was removed (superseded) between reading CURRENT and opening it."""
+
+
+class _ReaderPin:
+    """A shared lock on a generation's ``.readers`` file, released when the last object
+    holding it (the :class:`SearchIndex`, its :class:`Store`) is garbage-collected."""
+
+    def __init__(self, generation: Path):
+        self.fd = -1
+        try:
+            fd = os.open(generation / READERS, os.O_RDONLY | os.O_CREAT, 0o644)
+        except FileNotFoundError as exc:
+            raise GenerationGone(f"generation {generation} was removed") from exc
+        except OSError as exc:  # a read-only index folder without the file: readable, but not protected
+            log.debug("cannot pin %s: %s", generation, exc)
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(fd)
+            raise GenerationGone(f"generation {generation} is being removed") from exc
+        if not (generation / "manifest.json").exists():  # removed after we opened the lock file
+            os.close(fd)
+            raise GenerationGone(f"generation {generation} was removed")
+        self.fd = fd
+        weakref.finalize(self, os.close, fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -162,6 +246,7 @@ class SearchIndex:
         self.store = store
         self.bm25 = bm25
         self.dense = dense
+        self.pin: Any = None  # the generation's reader lock (see open())
         self.chunk_ids = bm25.ids
         docs = store.documents()
         self.documents = {d["id"]: d for d in docs}
@@ -173,24 +258,40 @@ class SearchIndex:
     @classmethod
     def load(cls, root: str | Path, check: bool = True) -> SearchIndex:
         """The live generation of the index folder ``root``."""
-        path = IndexFolder(root).current()
-        if path is None:
-            raise IndexFolderError(f"no index in {root}: run `assistant index` first")
-        return cls.open(path, check)
+        folder = IndexFolder(root)
+        for attempt in range(5):
+            path = folder.current()
+            if path is None:
+                raise IndexFolderError(f"no index in {root}: run `assistant index` first")
+            try:
+                return cls.open(path, check)
+            except GenerationGone:  # a build swapped CURRENT and removed it meanwhile: read CURRENT again
+                time.sleep(0.05 * (attempt + 1))
+        raise IndexFolderError(f"the index in {root} keeps changing; try again")
 
     @classmethod
     def open(cls, path: Path, check: bool = True) -> SearchIndex:
-        """One generation folder."""
+        """One generation folder (held against removal while this object or its store lives)."""
+        pin = _ReaderPin(path)
         manifest = Manifest.load(path)
         store = Store(path / "store.sqlite", readonly=True)
+        store.pin = pin  # new threads open connections to this file as long as the store is used
         bm25 = BM25Index.load(path)
         dense = DenseIndex.load(path, manifest.dense)
         index = cls(path, manifest, store, bm25, dense)
+        index.pin = pin
         if check:
             index.check()
         return index
 
+    def stale(self) -> bool:
+        """Whether the index folder has a newer live generation than this one (a build committed)."""
+        current = IndexFolder(self.path.parent).current()
+        return current is not None and current != self.path
+
     def close(self) -> None:
+        """Close this thread's SQLite connection. The generation stays on disk until this index
+        and its store are no longer referenced (threads still answering from it keep working)."""
         self.store.close()
 
     def check(self) -> None:

@@ -21,12 +21,11 @@ import numpy as np
 from ..ingest import (
     CHUNKER_VERSION,
     PARSER_VERSION,
-    SUPPORTED_SUFFIXES,
     Chunker,
-    UnreadableDocument,
+    FileLimits,
+    ParsePool,
     analyser_version,
-    file_sha256,
-    load_document,
+    cut_note,
 )
 from ..ingest import terms as content_terms
 from ..records import Chunk, Document, SkippedFile
@@ -36,6 +35,7 @@ from .embedders import Embedder, text_hash
 from .folder import IndexFolder, Manifest, SearchIndex
 from .lexical import BM25Index
 from .store import Store
+from .walk import SourceFile, walk_corpus
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ class BuildSummary:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
+    cut: list[SkippedFile] = field(default_factory=list)  # indexed in part: over the character or chunk budget
+    parse_times: dict[str, float] = field(default_factory=dict)  # seconds each parsed file took (path → s)
     embedded: int = 0  # texts sent to the embedder
     cached: int = 0  # texts whose vectors came from the cache
     seconds: float = 0.0
@@ -72,47 +74,18 @@ class IndexSettings:
     overlap_tokens: int = 64
     dense: DenseSettings = field(default_factory=DenseSettings)
     batch_size: int = 16
+    limits: FileLimits = field(default_factory=FileLimits)  # what one file may cost
+    parse_workers: int = 0  # parsing processes (0: up to two)
+    nice: int = 0  # scheduling niceness of the parsing processes (a build beside a server: 10)
 
     @classmethod
     def from_config(cls, cfg: Any) -> IndexSettings:
         """From a :class:`~assistant.config.Config`."""
         ix = cfg.index
         dense = DenseSettings(ix.approximate, ix.approx_threshold, ix.ivf_nprobe, ix.hnsw_m, ix.ef_construction, ix.ef_search)
-        return cls(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, dense, cfg.embedder.batch_size)
-
-
-@dataclass
-class _Source:
-    doc_id: str
-    path: Path
-    data: bytes
-    sha256: str
-
-
-def scan(folders: Sequence[str | Path], skipped: list[SkippedFile]) -> list[_Source]:
-    """Readable files of supported types under ``folders`` (document id = file name)."""
-    sources: dict[str, _Source] = {}
-    for folder in folders:
-        root = Path(folder)
-        if not root.is_dir():
-            skipped.append(SkippedFile(str(root), "not a folder"))
-            continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            if any(part.startswith(".") for part in path.relative_to(root).parts):
-                continue
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                skipped.append(SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}"))
-                continue
-            if path.name in sources:
-                skipped.append(SkippedFile(str(path), f"duplicate document id {path.name} (also {sources[path.name].path})"))
-                continue
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                skipped.append(SkippedFile(str(path), f"cannot read file: {exc.strerror or exc}"))
-                continue
-            sources[path.name] = _Source(path.name, path, data, file_sha256(data))
-    return list(sources.values())
+        lim = cfg.limits
+        limits = FileLimits(int(lim.max_file_mb * 1024 * 1024), lim.max_chars, lim.max_chunks, lim.parse_seconds, lim.parse_memory_mb)
+        return cls(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, dense, cfg.embedder.batch_size, limits, lim.parse_workers)
 
 
 class Indexer:
@@ -159,7 +132,7 @@ class Indexer:
         t0 = time.perf_counter()
         summary = BuildSummary()
         with self.folder.lock():
-            sources = scan(folders, summary.skipped)
+            sources = walk_corpus(folders, self.settings.limits, summary.skipped)
             prev_path, prev, why = (None, None, "rebuild requested") if rebuild else self._previous()
             if prev is None:
                 summary.rebuilt = True
@@ -200,7 +173,7 @@ class Indexer:
         tmp: Path,
         prev_path: Path | None,
         prev: Manifest | None,
-        sources: list[_Source],
+        sources: list[SourceFile],
         summary: BuildSummary,
         progress: Progress | None,
     ) -> Manifest:
@@ -213,30 +186,38 @@ class Indexer:
         docs_meta = {k: v for k, v in (prev.documents if prev else {}).items() if k not in summary.removed and k not in summary.changed}
         next_id = prev.next_chunk_id if prev else 0
 
-        # parse and chunk what is new
+        # parse (in worker processes, each file within its limits) and chunk what is new
         todo = [s for s in sources if s.doc_id in set(summary.added) | set(summary.changed)]
         tp = time.perf_counter()
         parsed: list[tuple[Document, list[Chunk]]] = []
-        for i, s in enumerate(todo):
-            if progress:
-                progress("parse", i, len(todo))
-            try:
-                doc = load_document(s.path, s.doc_id, data=s.data)
-            except UnreadableDocument as exc:
-                summary.skipped.append(SkippedFile(str(s.path), exc.reason))
+        if progress and todo:
+            progress("parse", 0, len(todo))
+        outcomes = []
+        if todo:
+            with ParsePool(self.settings.limits, self.settings.parse_workers, self.settings.nice) as pool:
+                outcomes = pool.parse([(s.doc_id, s.path) for s in todo], lambda d, n: progress("parse", d, n) if progress else None)
+        for s, out in zip(todo, outcomes, strict=True):
+            summary.parse_times[str(s.path)] = round(out.seconds, 3)
+            doc, reason = out.document, out.reason
+            chunks: list[Chunk] = []
+            if doc is not None:
+                chunks = self.chunker.chunk(doc, start_id=next_id)
+                if not chunks:
+                    reason = "no text to index"
+            if doc is None or not chunks:
+                summary.skipped.append(SkippedFile(str(s.path), reason))
                 for lst in (summary.added, summary.changed):
                     if s.doc_id in lst:
                         lst.remove(s.doc_id)
                 continue
-            except Exception as exc:  # a parser bug must not lose the rest of the corpus
-                log.exception("failed to parse %s", s.path)
-                summary.skipped.append(SkippedFile(str(s.path), f"parser error: {exc}"))
-                continue
-            chunks = self.chunker.chunk(doc, start_id=next_id)
+            limit = self.settings.limits.max_chunks
+            if len(chunks) > limit:
+                chunks = chunks[:limit]
+                summary.cut.append(SkippedFile(str(s.path), cut_note(chunks[-1].end, out.chars) + f" ({limit:,} chunks)"))
+            elif out.cut:
+                summary.cut.append(SkippedFile(str(s.path), cut_note(len(doc.text), out.chars)))
             next_id += len(chunks)
             parsed.append((doc, chunks))
-        if progress and todo:
-            progress("parse", len(todo), len(todo))
         summary.parse_seconds = time.perf_counter() - tp
 
         # embeddings: cache first, then the model for what is missing

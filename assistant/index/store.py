@@ -18,15 +18,28 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..records import Block, Cell, Chunk, Contact, Document, OffsetMap, Section, Table
+from ..ingest import department_of
+from ..records import Approval, Block, Cell, Chunk, Contact, Document, OffsetMap, Reference, Section, Table
+
+#: the layout of the tables below; an index written with another one must be rebuilt
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, doc_type TEXT NOT NULL, years TEXT NOT NULL,
     department TEXT NOT NULL, contacts TEXT NOT NULL, date TEXT, path TEXT NOT NULL,
     sha256 TEXT NOT NULL, encoding TEXT NOT NULL, format TEXT NOT NULL, text TEXT NOT NULL,
-    anchors TEXT NOT NULL, n_chunks INTEGER NOT NULL DEFAULT 0, n_tables INTEGER NOT NULL DEFAULT 0
+    anchors TEXT NOT NULL, n_chunks INTEGER NOT NULL DEFAULT 0, n_tables INTEGER NOT NULL DEFAULT 0,
+    number TEXT NOT NULL DEFAULT '', office TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT '',
+    form TEXT NOT NULL DEFAULT '{}', masked TEXT NOT NULL DEFAULT '[]'
 );
+CREATE INDEX IF NOT EXISTS documents_number ON documents (number);
+CREATE INDEX IF NOT EXISTS documents_office ON documents (office);
+CREATE TABLE IF NOT EXISTS refs (
+    doc_id TEXT NOT NULL, idx INTEGER NOT NULL, number TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL,
+    date TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL, PRIMARY KEY (doc_id, idx)
+);
+CREATE INDEX IF NOT EXISTS refs_key ON refs (key);
 CREATE TABLE IF NOT EXISTS sections (
     doc_id TEXT NOT NULL, idx INTEGER NOT NULL, heading TEXT NOT NULL, path TEXT NOT NULL,
     level INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, PRIMARY KEY (doc_id, idx)
@@ -48,7 +61,8 @@ CREATE TABLE IF NOT EXISTS table_rows (
 CREATE TABLE IF NOT EXISTS cells (
     doc_id TEXT NOT NULL, table_idx INTEGER NOT NULL, row_idx INTEGER NOT NULL, col_idx INTEGER NOT NULL,
     column_label TEXT NOT NULL, text TEXT NOT NULL, value REAL, unit TEXT, start INTEGER NOT NULL,
-    end INTEGER NOT NULL, inherited INTEGER NOT NULL, offsets TEXT NOT NULL, PRIMARY KEY (doc_id, table_idx, row_idx, col_idx)
+    end INTEGER NOT NULL, inherited INTEGER NOT NULL, offsets TEXT NOT NULL, masked INTEGER NOT NULL DEFAULT 0, won REAL,
+    PRIMARY KEY (doc_id, table_idx, row_idx, col_idx)
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, section INTEGER NOT NULL, heading_path TEXT NOT NULL,
@@ -60,7 +74,14 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
 CREATE INDEX IF NOT EXISTS cells_value ON cells (doc_id, table_idx, col_idx);
 """
 
-DOC_TABLES = ("documents", "sections", "blocks", "tables", "table_rows", "cells", "chunks")
+DOC_TABLES = ("documents", "sections", "blocks", "tables", "table_rows", "cells", "chunks", "refs")
+#: the document columns listed by :meth:`Store.documents` (all but the text)
+_LISTED = ("id", "title", "doc_type", "kind", "years", "department", "contacts", "date", "number", "office", "path", "sha256",
+           "encoding", "format", "n_chunks", "n_tables")
+
+
+class StoreVersionError(RuntimeError):
+    """The index was written by another version of the store: it must be rebuilt."""
 
 
 def _j(value: Any) -> str:
@@ -74,9 +95,17 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self._local = threading.local()
+        self.pin: Any = None  # a reader lock that keeps the file's generation on disk while the store lives
         if not readonly:
             with self.connect() as con:
+                version = con.execute("PRAGMA user_version").fetchone()[0]
+                fresh = not con.execute("SELECT name FROM sqlite_master WHERE name='documents'").fetchone()
+                if not fresh and version != SCHEMA_VERSION:
+                    raise StoreVersionError(f"{self.path} was written by an older version: rebuild the index (`assistant index --rebuild`)")
                 con.executescript(SCHEMA)
+                con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif self.connect().execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            raise StoreVersionError(f"{self.path} was written by an older version: run `assistant index` to rebuild it")
 
     def connect(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -117,25 +146,17 @@ class Store:
 
     def add_document(self, doc: Document, chunks: Sequence[Chunk], terms: Sequence[list[str]], hashes: Sequence[bytes]) -> None:
         with self.transaction() as con:
-            con.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    doc.id,
-                    doc.title,
-                    doc.doc_type,
-                    _j(list(doc.years)),
-                    doc.department,
-                    _j([c.__dict__ for c in doc.contacts]),
-                    doc.date,
-                    doc.path,
-                    doc.sha256,
-                    doc.encoding,
-                    doc.format,
-                    doc.text,
-                    _j([list(a) for a in doc.anchors]),
-                    len(chunks),
-                    len(doc.tables),
-                ),
+            row = {
+                "id": doc.id, "title": doc.title, "doc_type": doc.doc_type, "years": _j(list(doc.years)), "department": doc.department,
+                "contacts": _j([c.__dict__ for c in doc.contacts]), "date": doc.date, "path": doc.path, "sha256": doc.sha256,
+                "encoding": doc.encoding, "format": doc.format, "text": doc.text, "anchors": _j([list(a) for a in doc.anchors]),
+                "n_chunks": len(chunks), "n_tables": len(doc.tables), "number": doc.number, "office": doc.office, "kind": doc.kind,
+                "form": _j(_form(doc)), "masked": _j([list(m) for m in doc.masked]),
+            }
+            con.execute(f"INSERT INTO documents ({','.join(row)}) VALUES ({','.join('?' * len(row))})", list(row.values()))
+            con.executemany(
+                "INSERT INTO refs VALUES (?,?,?,?,?,?,?,?)",
+                [(doc.id, i, r.number, r.key, r.title, r.date, r.start, r.end) for i, r in enumerate(doc.references)],
             )
             con.executemany(
                 "INSERT INTO sections VALUES (?,?,?,?,?,?,?)",
@@ -160,10 +181,10 @@ class Store:
                     label = " ".join(c.text for c in row[:1]) if is_header else t.row_label(ri)
                     con.execute("INSERT INTO table_rows VALUES (?,?,?,?,?)", (doc.id, t.index, ri, int(is_header), label))
                     con.executemany(
-                        "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         [
                             (doc.id, t.index, ri, j, t.columns[j] if j < len(t.columns) else "", c.text, c.value, c.unit, c.start, c.end,
-                             int(c.inherited), _j(c.offsets.to_list()))
+                             int(c.inherited), _j(c.offsets.to_list()), int(c.masked), c.won)
                             for j, c in enumerate(row)
                         ],
                     )
@@ -219,18 +240,67 @@ class Store:
         return [_chunk(r) for r in rows]
 
     def documents(self) -> list[dict[str, Any]]:
-        """Metadata of every document (no text), sorted by id."""
-        rows = self.connect().execute(
-            "SELECT id, title, doc_type, years, department, contacts, date, path, sha256, encoding, format, n_chunks, n_tables "
-            "FROM documents ORDER BY id"
-        ).fetchall()
+        """Metadata of every document (no text), sorted by id: title, type and kind, years, department,
+        date, number, the 공문서 form's fields and the counts of chunks and tables."""
+        rows = self.connect().execute(f"SELECT {', '.join(_LISTED)}, form FROM documents ORDER BY id").fetchall()
         out = []
+        written: dict[str, list[tuple[str, str | None]]] = {}
         for r in rows:
             d = dict(r)
             d["years"] = json.loads(d["years"])
             d["contacts"] = json.loads(d["contacts"])
+            d.update(json.loads(d.pop("form")))
+            if d["office"]:
+                written.setdefault(d["office"], []).append((d["department"], d["date"]))
             out.append(d)
+        # a 처리과's documents that do not name the office above it take the one its documents name
+        fill = {office: department_of(office, office, deps) for office, deps in written.items()}
+        for d in out:
+            if d["office"] and d["department"] == d["office"]:
+                d["department"] = fill[d["office"]]
         return out
+
+    def department(self, doc_id: str) -> str:
+        """A document's department: as it names it, or completed from its 처리과's other documents
+        (see :func:`assistant.ingest.department_of`)."""
+        con = self.connect()
+        r = con.execute("SELECT office, department FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if r is None:
+            return ""
+        if not r["office"] or r["department"] != r["office"]:
+            return r["department"]
+        named = con.execute(
+            "SELECT department, date FROM documents WHERE office=? AND department != office", (r["office"],)
+        ).fetchall()
+        return department_of(r["office"], r["department"], [(x["department"], x["date"]) for x in named])
+
+    def document_by_number(self, number: str) -> str | None:
+        """The id of the document whose number (처리과명-일련번호) is ``number``, if indexed."""
+        key = number.split()[-1] if number.strip() else ""
+        r = self.connect().execute("SELECT id FROM documents WHERE number=? ORDER BY id LIMIT 1", (key,)).fetchone()
+        return r[0] if r else None
+
+    def references(self, doc_id: str) -> list[dict[str, Any]]:
+        """The documents ``doc_id`` cites, in the order it cites them: number, title, date, the span of
+        the citation, and ``doc`` (the cited document's id when it is indexed, else ``None``)."""
+        rows = self.connect().execute(
+            "SELECT r.*, d.id AS target FROM refs r LEFT JOIN documents d ON d.number = r.key AND d.number != '' "
+            "WHERE r.doc_id=? ORDER BY r.idx",
+            (doc_id,),
+        ).fetchall()
+        return [{"number": r["number"], "title": r["title"], "date": r["date"], "start": r["start"], "end": r["end"], "doc": r["target"]}
+                for r in rows]
+
+    def cited_by(self, doc_id: str) -> list[dict[str, Any]]:
+        """The indexed documents that cite ``doc_id`` (by its number): their id, title, number and date,
+        and the span of the citation in the citing document."""
+        rows = self.connect().execute(
+            "SELECT r.doc_id, r.start, r.end, c.title, c.number, c.date FROM documents d JOIN refs r ON r.key = d.number "
+            "JOIN documents c ON c.id = r.doc_id WHERE d.id=? AND d.number != '' ORDER BY c.date, r.doc_id",
+            (doc_id,),
+        ).fetchall()
+        return [{"doc": r["doc_id"], "title": r["title"], "number": r["number"], "date": r["date"], "start": r["start"], "end": r["end"]}
+                for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
         """The stored document with its sections, blocks and tables."""
@@ -247,12 +317,17 @@ class Store:
             for b in con.execute("SELECT * FROM blocks WHERE doc_id=? ORDER BY idx", (doc_id,))
         )
         tables = tuple(self.table(doc_id, t["table_idx"]) for t in con.execute("SELECT table_idx FROM tables WHERE doc_id=? ORDER BY table_idx", (doc_id,)))
+        form = json.loads(r["form"])
+        refs = tuple(
+            Reference(x["number"], x["key"], x["title"], x["date"], x["start"], x["end"])
+            for x in con.execute("SELECT * FROM refs WHERE doc_id=? ORDER BY idx", (doc_id,))
+        )
         return Document(
             id=r["id"],
             title=r["title"],
             doc_type=r["doc_type"],
             years=tuple(json.loads(r["years"])),
-            department=r["department"],
+            department=self.department(doc_id),
             contacts=tuple(Contact(**c) for c in json.loads(r["contacts"])),
             date=r["date"],
             path=r["path"],
@@ -264,6 +339,17 @@ class Store:
             tables=tuple(t for t in tables if t is not None),
             anchors=tuple((int(a), str(b)) for a, b in json.loads(r["anchors"])),
             format=r["format"],
+            number=r["number"],
+            office=r["office"],
+            kind=r["kind"],
+            recipients=tuple(form.get("recipients", ())),
+            via=tuple(form.get("via", ())),
+            sender=form.get("sender", ""),
+            approvals=tuple(Approval(**a) for a in form.get("approvals", ())),
+            attachments=tuple(form.get("attachments", ())),
+            disclosure=form.get("disclosure", ""),
+            references=refs,
+            masked=tuple((int(a), int(b)) for a, b in json.loads(r["masked"])),
         )
 
     def document_text(self, doc_id: str) -> str | None:
@@ -282,7 +368,8 @@ class Store:
         grid: dict[int, list[Cell]] = {}
         for c in con.execute("SELECT * FROM cells WHERE doc_id=? AND table_idx=? ORDER BY row_idx, col_idx", (doc_id, table_idx)):
             grid.setdefault(c["row_idx"], []).append(
-                Cell(c["text"], c["start"], c["end"], c["value"], c["unit"], bool(c["inherited"]), OffsetMap.from_list(json.loads(c["offsets"])))
+                Cell(c["text"], c["start"], c["end"], c["value"], c["unit"], bool(c["inherited"]), OffsetMap.from_list(json.loads(c["offsets"])),
+                     bool(c["masked"]), c["won"])
             )
         return Table(
             index=t["table_idx"],
@@ -308,6 +395,14 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Run a read-only query (used by table lookups and tests)."""
         return self.connect().execute(sql, list(params)).fetchall()
+
+
+def _form(doc: Document) -> dict[str, Any]:
+    """The 공문서 form's fields of a document, as stored (JSON)."""
+    return {
+        "recipients": list(doc.recipients), "via": list(doc.via), "sender": doc.sender,
+        "approvals": [a.__dict__ for a in doc.approvals], "attachments": list(doc.attachments), "disclosure": doc.disclosure,
+    }
 
 
 def _chunk(r: sqlite3.Row) -> Chunk:

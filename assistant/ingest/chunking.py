@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..records import Block, Cell, Chunk, Document, OffsetMap, Table
+from .card import card_chunk
 from .cleaning import sub_offsets
 from .nlp import sentence_spans
 from .tables import kv_fields
@@ -20,7 +21,7 @@ from .tables import kv_fields
 TokenCounter = Callable[[str], int]
 
 #: Bump when chunk boundaries or texts change: indexes built by another version are rebuilt.
-CHUNKER_VERSION = "8"
+CHUNKER_VERSION = "9"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class Chunker:
                 # a heading that states facts ("【19년 2분기】 - 협치론장 운영 : 3회") is also a sentence of its section
                 run.append((bi, block))
         chunks += self._text_chunks(doc, run, start_id + len(chunks))
-        return chunks
+        card = card_chunk(doc, start_id + len(chunks))
+        return chunks + ([card] if card is not None else [])
 
     def _path(self, doc: Document, section: int) -> tuple[str, ...]:
         return doc.sections[section].path if section < len(doc.sections) else ()

@@ -179,3 +179,29 @@ def concat(pieces: Iterable[tuple[str, OffsetMap]], sep: str = "\n") -> tuple[st
             prev_end_orig = offs.to_original(len(text) - 1) + 1
         length += len(text)
     return "".join(texts), OffsetMap(tuple(anchors))
+
+
+# terminal colour and cursor codes (CSI ... final byte, OSC ... BEL/ST, two-byte escapes)
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,256}(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+# C0/C1 controls other than tab, line feed, carriage return and form feed
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_unicode(text: str) -> str:
+    """``text`` without terminal escape codes (ANSI colours), control characters and lone
+    surrogates (which no encoder accepts): what is analysed, embedded and stored."""
+    if text.isprintable():  # the common case costs one scan
+        return text
+    text = _TERMINAL_ESCAPE.sub("", text)
+    text = _CONTROL_CHARS.sub("", text)
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def has_surrogates(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
+def clean_surrogates(text: str) -> str:
+    """Lone surrogates replaced by U+FFFD, one for one (offsets into the text stay valid)."""
+    return _SURROGATE.sub("\ufffd", text)

@@ -18,6 +18,7 @@ from ..lexicon import (
     years_in,
 )
 from ..records import Contact, Table
+from .layout import unit_tail
 from .parse import ParsedText, split_lines
 
 
@@ -43,7 +44,8 @@ def find_title_line(source: str) -> tuple[int | None, str]:
         if len(cells) >= 2 and WHOLE_CODE.match(cells[0]):
             return None, f"{cells[1]} ({cells[0]})"  # the project code identifies the document too
         return None, cells[0] if cells else ""
-    return i0, " ".join(first.stripped.split())
+    tail = unit_tail(first.raw)  # "□ 예산 현황      (단위: 억원)": the unit belongs to the table below
+    return i0, " ".join((first.raw[: tail[1]] if tail else first.stripped).split())
 
 
 def classify(source: str, title: str) -> str:

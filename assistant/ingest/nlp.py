@@ -10,10 +10,12 @@ import hashlib
 import logging
 import re
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..lexicon import CONTENT_TAGS, EN_STOPWORDS, STOP_BOUND_NOUNS, TERM_COUNTERS, kiwi_user_words
+from .cleaning import clean_surrogates, has_surrogates
 
 if TYPE_CHECKING:
     from kiwipiepy import Kiwi
@@ -59,6 +61,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if not text.strip():
         return []
     spans = []
+    if has_surrogates(text):  # Kiwi cannot encode them; one for one, so the spans still fit ``text``
+        text = clean_surrogates(text)
     for s in get_kiwi().split_into_sents(text):
         a, b = s.start, s.end
         while a < b and text[a].isspace():
@@ -88,6 +92,8 @@ def terms(text: str, cache: bool = True) -> list[str]:
 
 def _terms(text: str) -> tuple[str, ...]:
     out: list[str] = []
+    if has_surrogates(text):  # Kiwi cannot encode them (same length: offsets below stay right)
+        text = clean_surrogates(text)
     tokens = get_kiwi().tokenize(text)
     for i, t in enumerate(tokens):
         tag = t.tag
@@ -118,20 +124,69 @@ def _terms(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+class TermCache:
+    """Terms of recently analysed texts, bounded by entries and by characters (keys and terms):
+    answering re-reads the same sentences and cells across questions, but every question (and a
+    long one especially) would otherwise add to it without limit. Texts longer than
+    ``max_text`` characters are analysed but not kept."""
+
+    def __init__(self, max_entries: int = 50_000, max_chars: int = 8_000_000, max_text: int = 2_000):
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+        self.max_text = max_text
+        self.chars = 0
+        self._items: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _size(text: str, terms: tuple[str, ...]) -> int:
+        return len(text) + sum(len(t) for t in terms)
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        with self._lock:
+            hit = self._items.get(text)
+            if hit is not None:
+                self._items.move_to_end(text)
+                return hit
+        value = _terms(text)
+        if len(text) > self.max_text:
+            return value
+        with self._lock:
+            if text not in self._items:
+                self._items[text] = value
+                self.chars += self._size(text, value)
+                while self._items and (len(self._items) > self.max_entries or self.chars > self.max_chars):
+                    old, old_terms = self._items.popitem(last=False)
+                    self.chars -= self._size(old, old_terms)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.chars = 0
+
+
 # answering re-reads the same sentences and cells across questions: analyse each text once
-_cached_terms = lru_cache(maxsize=100_000)(_terms)
+_cached_terms = TermCache()
 
 
 MAX_COMPOUND_CHARS = 12
 
 
-@lru_cache(maxsize=65536)
 def decompound(word: str) -> tuple[str, ...]:
     """Parts of a compound noun Kiwi kept whole ("자치행정" → 자치, 행정), so that it matches the
     same compound analysed in parts elsewhere; empty when no split into two known nouns exists."""
-    # longer "words" are not compounds but junk input; each cut costs two analyses
+    # longer "words" are not compounds but junk input (and not worth a cache entry); each cut costs two analyses
     if len(word) > MAX_COMPOUND_CHARS or not all("가" <= ch <= "힣" for ch in word):
         return ()
+    return _decompound(word)
+
+
+@lru_cache(maxsize=65536)
+def _decompound(word: str) -> tuple[str, ...]:
     kiwi = get_kiwi()
     for cut in range(2, len(word) - 1):
         left, right = word[:cut], word[cut:]

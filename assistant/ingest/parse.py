@@ -16,10 +16,11 @@ from functools import lru_cache
 from ..lexicon import LIST_MARK, RECORD_HEADS, SENTENCE_ENDS
 from ..records import Block, OffsetMap, Section, Table
 from .cleaning import TextBuilder, clean_span, collapse_letter_spacing, glue_trailing_syllable
+from .layout import LayoutTable, find_table, unit_tail
 from .nlp import get_kiwi
 from .tables import GridCell, build_table, parse_unit_line
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _TERMINAL = SENTENCE_ENDS
@@ -74,8 +75,16 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+_TOKEN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
+
+
 def _tokens(source: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", source[:end]) if m.start() >= start]
+    """The white-space separated tokens that start in ``[start, end)`` (cut at ``end``)."""
+    out = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(source, start, end)]
+    if out and out[0][1] == start and start > 0 and not _SPACE.match(source, start - 1):
+        out.pop(0)  # the rest of a token that starts before ``start``
+    return out
 
 
 def _shape(token: str) -> str:
@@ -142,19 +151,32 @@ def _ends_sentence(text: str) -> bool:
     return t.endswith(_TERMINAL[7:]) and _final_ending(t.split()[-1])
 
 
-@lru_cache(maxsize=4096)
+MAX_TITLE_CHARS = 300  # a first line longer than this is text, not a title (a one-line text file)
+MAX_CACHED_WORD = 40  # longer "words" are junk input: analysed, but not kept in the caches below
+
+
 def _dangling(text: str) -> bool:
     """A line ending in a connective or adnominal ending or a particle continues on the next line."""
-    word = text.split()[-1] if text.split() else ""
+    parts = text.split()
+    word = parts[-1] if parts else ""
     if not word or not ("가" <= word[-1] <= "힣"):
         return False
+    return _dangling_word(word) if len(word) <= MAX_CACHED_WORD else _dangling_word.__wrapped__(word)
+
+
+@lru_cache(maxsize=4096)
+def _dangling_word(word: str) -> bool:
     tokens = get_kiwi().tokenize(word)
     return bool(tokens) and tokens[-1].tag.startswith(("EC", "ETM", "JK", "JC", "JX"))
 
 
-@lru_cache(maxsize=4096)
 def _final_ending(word: str) -> bool:
     """``"생각함"``, ``"있음"``, ``"한다"`` end a sentence; ``"처음"`` does not."""
+    return _final_ending_word(word) if len(word) <= MAX_CACHED_WORD else _final_ending_word.__wrapped__(word)
+
+
+@lru_cache(maxsize=4096)
+def _final_ending_word(word: str) -> bool:
     tokens = get_kiwi().tokenize(word)
     return bool(tokens) and tokens[-1].tag in ("EF", "ETN")
 
@@ -183,6 +205,7 @@ class TextParser:
         self.pending_unit: str | None = None
         self.last_label = ""
         self.chapter_level = 0
+        self._layout_cache: dict[int, LayoutTable | None] | None = None
         self._open_section("", 0, 0, 0)
 
     # -- sections -------------------------------------------------------------------
@@ -212,11 +235,23 @@ class TextParser:
             if line.blank or (_SEPARATOR.match(line.raw) and "-" in line.raw and len(line.stripped) > 2) or _PAGE_NO.match(line.raw):
                 i += 1
                 continue
-            if i == self.title_line:
+            if i == self.title_line and unit_tail(line.raw) is None and len(line.stripped) <= MAX_TITLE_CHARS:  # a longer "title" is body text
                 self._heading_block(line, (1, line.content_start, line.content_end))
                 i += 1
             elif _is_table_line(line):
                 i = self._tab_table(i)
+            elif (tail := unit_tail(line.raw)) is not None:
+                # a title with the unit of the table below at its end: the title, then the unit
+                head = Line(line.start, line.start + tail[1], line.raw[: tail[1]].rstrip())
+                h = (1, head.content_start, head.content_end) if i == self.title_line else _heading(head)
+                if h is not None:
+                    self._heading_block(head, h)
+                else:
+                    text, offs = clean_span(self.src, head.content_start, head.content_end)
+                    self._add_block("paragraph", text, offs, head.content_start, head.content_end)
+                    self.last_label = text
+                self.pending_unit = tail[0]
+                i += 1
             elif (h := _heading(line)) is not None:
                 self._heading_block(line, h)
                 i += 1
@@ -227,6 +262,8 @@ class TextParser:
                 i = self._record_table(i)
             elif self._grid_header(line):
                 i = self._grid_table(i)
+            elif (layout := self._layout_table_at(i)) is not None:
+                i = self._layout_table(layout)
             elif _is_list_item(line):
                 i = self._text_block(i, "list_item")
             elif self._label_heading(i):
@@ -288,6 +325,8 @@ class TextParser:
         if k == self.title_line or _is_table_line(nxt) or _is_list_item(nxt) or _heading(nxt):
             return False
         if parse_unit_line(nxt.stripped) is not None or self._grid_header(nxt) or self._record_header(k):
+            return False
+        if self._layout_table_at(k) is not None:
             return False
         s = last.stripped
         if len(s) < 12:
@@ -497,6 +536,36 @@ class TextParser:
 
     def _span_cell(self, s: int, e: int) -> GridCell:
         return self._cell(s, e)
+
+    # -- tables laid out with spaces: columns that line up (PDF text exports, OCR) -------
+    def _layout_table_at(self, i: int) -> LayoutTable | None:
+        line = self.lines[i]
+        if "\t" in line.raw or "  " not in line.raw.strip():
+            return None
+        if self._layout_cache is None:
+            self._layout_cache = {}
+        if i not in self._layout_cache:
+            self._layout_cache[i] = find_table([ln.raw for ln in self.lines], i, unit_above=self.pending_unit is not None)
+        return self._layout_cache[i]
+
+    def _layout_table(self, lt: LayoutTable) -> int:
+        grid: list[list[GridCell]] = []
+        for line_no, placed in (*lt.header, *lt.rows):
+            line = self.lines[line_no]
+            cells = [GridCell("", line.end, line.end) for _ in range(lt.n_cols)]
+            for col, seg in placed:
+                cells[col] = self._cell(line.start + seg.start, line.start + seg.end)
+            grid.append(cells)
+        self._emit_layout(grid, len(lt.header))
+        return lt.last + 1
+
+    def _emit_layout(self, grid: list[list[GridCell]], n_header: int) -> None:
+        index = len(self.out.tables)
+        layout = "grid" if n_header else None
+        table = build_table(grid, index, self.section, self.last_label, self.pending_unit, layout, n_header if n_header else None)
+        self.out.tables.append(table)
+        self._add_block("table", "", OffsetMap(((0, table.start),)), table.start, table.end, table=index)
+        self.pending_unit = None
 
     # -- tables laid out with spaces: label rows with k values -------------------------
     def _row_label(self, line: Line) -> tuple[GridCell, int] | None:

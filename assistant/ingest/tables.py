@@ -12,7 +12,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..lexicon import ATTRIBUTE_LABELS, CELL_VALUE, COLUMN_UNIT, HEADER_WORDS, LIST_MARK, RATE_SUFFIXES, UNIT_LINE
+from ..lexicon import (
+    ATTRIBUTE_LABELS,
+    CELL_VALUE,
+    COLUMN_UNIT,
+    COUNT_LABEL_WORDS,
+    COUNTERS,
+    HEADER_WORDS,
+    LIST_MARK,
+    MEASURE_WORDS,
+    MONEY_UNITS,
+    RATE_SUFFIXES,
+    UNIT_LINE,
+    masked,
+)
 from ..records import Cell, OffsetMap, Table
 
 _DATA_LIKE = re.compile(
@@ -58,7 +71,52 @@ def column_unit(label: str, table_unit: str | None) -> str | None:
     if "*100" in label or label.rstrip().endswith(RATE_SUFFIXES) or "(%)" in label:
         return "%"
     units = [u.strip() for u in (table_unit or "").split(",") if u.strip()]
+    if len(units) > 1:  # "(단위: 명, 백만원)": the amount columns take the money unit, the head counts the counter
+        money = [u for u in units if u in MONEY_UNITS]
+        counts = [u for u in units if u in COUNTERS]
+        name = re.sub(r"\s+", "", label)
+        if counts and any(w in name for w in COUNT_LABEL_WORDS):
+            return counts[0]
+        if money and (name.endswith("액") or any(w in name for w in MEASURE_WORDS)):
+            return money[0]
     return units[0] if units else None
+
+
+#: the digit groups of a Korean amount: 조, 억 and 만 close a group; 천, 백, 십 multiply inside it
+_BIG_UNITS = {"조": 1e12, "억": 1e8, "만": 1e4}
+_SMALL_UNITS = {"천": 1e3, "백": 1e2, "십": 10.0}
+_AMOUNT_TOKEN = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(천만|백만|[조억만천백십])?")
+_AMOUNT_TEXT = re.compile(r"^(?:금\s*)?[Δ△▽\-−]?\s*(?:\d[\d,]*(?:\.\d+)?\s*(?:천만|백만|[조억만천백십])?\s*)+원?$")
+
+
+def amount_won(text: str, unit: str | None = None) -> float | None:
+    """An amount in 원: "3조 2,000억원" → 3.2e12, "1억 5천만원" → 1.5e8, "98,450천원" → 98_450_000,
+    "1,046" in a column of 억원 → 1.046e11; ``None`` when the text is not an amount of money."""
+    t = re.sub(r"\s*\([^)]*\)\s*$", "", text.replace("(x-)", "")).strip()  # "금284,149,000원 (금이억…원)"
+    if not t or not _AMOUNT_TEXT.match(t):
+        return None
+    negative = bool(re.match(r"^(?:금\s*)?[Δ△▽\-−]", t))
+    body = re.sub(r"^(?:금\s*)?[Δ△▽\-−]?\s*", "", t)
+    written = body.endswith("원") or (body.endswith(("억", "조")) and (unit is None or unit in MONEY_UNITS))
+    if not written and unit not in MONEY_UNITS:
+        return None
+    total = group = 0.0
+    for num, mult in _AMOUNT_TOKEN.findall(body.removesuffix("원")):
+        n = float(num.replace(",", ""))
+        if mult in ("천만", "백만"):  # "5천만" is 5 × 천 × 만
+            total += (group + n * _SMALL_UNITS[mult[0]]) * 1e4
+            group = 0.0
+        elif mult in _BIG_UNITS:
+            total += (group + n) * _BIG_UNITS[mult]
+            group = 0.0
+        elif mult in _SMALL_UNITS:
+            group += n * _SMALL_UNITS[mult]
+        else:
+            group += n
+    total += group
+    if not written:  # a bare number in the column's money unit
+        total *= MONEY_UNITS[unit]  # type: ignore[index]
+    return -total if negative else total
 
 
 def is_data_like(text: str) -> bool:
@@ -132,10 +190,13 @@ def build_table(
     title: str,
     unit: str | None,
     layout: str | None = None,
+    n_header: int | None = None,
 ) -> Table:
-    """Turn a grid of cleaned cells into a structured :class:`Table`."""
+    """Turn a grid of cleaned cells into a structured :class:`Table` (``n_header``: the number of
+    header rows, when the source's layout tells it)."""
     width = max((len(r) for r in grid), default=0)
     rows = [list(r) + [GridCell("", r[-1].end if r else 0, r[-1].end if r else 0)] * (width - len(r)) for r in grid]
+    given = n_header
     n_header = 0
     if layout is None:
         if len(rows) >= 2 and _is_header_row(rows[0], first=True):
@@ -148,12 +209,12 @@ def build_table(
         else:
             layout = "keyvalue"
     elif layout in ("grid", "transposed"):
-        n_header = 1 if len(rows) >= 2 else 0
+        n_header = given if given is not None else 1 if len(rows) >= 2 else 0
     header = rows[:n_header]
     columns = _column_labels(header, width) if header else [""] * width
     units = [column_unit(c, unit) for c in columns]
 
-    header_cells = tuple(tuple(Cell(c.text, c.start, c.end, offsets=c.offsets) for c in r) for r in header)
+    header_cells = tuple(tuple(Cell(c.text, c.start, c.end, offsets=c.offsets, masked=masked(c.text)) for c in r) for r in header)
     data: list[tuple[Cell, ...]] = []
     above: Cell | None = None
     for r in rows[n_header:]:
@@ -163,11 +224,14 @@ def build_table(
             value, explicit = parse_value(c.text) if c.text else (None, None)
             cu = explicit or (units[j] if value is not None else None)
             if j == 0 and not c.text and has_content and above is not None and above.text:
-                cells.append(Cell(above.text, above.start, above.end, above.value, above.unit, inherited=True, offsets=above.offsets))
+                cells.append(
+                    Cell(above.text, above.start, above.end, above.value, above.unit, inherited=True, offsets=above.offsets, masked=above.masked)
+                )
             else:
                 if j == 0 and value is not None and re.fullmatch(r"(19|20)\d{2}", c.text.strip()):
                     value, cu = None, None  # a year used as a row label
-                cells.append(Cell(c.text, c.start, c.end, value, cu, inherited=c.inherited, offsets=c.offsets))
+                won = amount_won(c.text, units[j]) if c.text and j > 0 and (cu is None or cu in MONEY_UNITS) else None
+                cells.append(Cell(c.text, c.start, c.end, value, cu, inherited=c.inherited, offsets=c.offsets, masked=masked(c.text), won=won))
         if cells and cells[0].text:
             above = cells[0]
         data.append(tuple(cells))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..index import Embedder, SearchIndex
+from ..lexicon import DOC_NUMBER
 from ..records import Filters, Hit
 from .fusion import ranked, rrf, weighted
 from .names import NameIndex
@@ -35,6 +36,18 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
         self._names: NameIndex | None = None
+        self.numbers: dict[str, list[str]] = {}  # 문서번호 → the documents that carry it
+        for doc_id in index.doc_order:
+            number = index.documents[doc_id].get("number") or ""
+            if number:
+                self.numbers.setdefault(number, []).append(doc_id)
+
+    def named_documents(self, text: str) -> tuple[str, ...]:
+        """The indexed documents whose number (처리과명-일련번호) ``text`` names: "청년사업담당관-381 문서의 …"."""
+        out: list[str] = []
+        for m in DOC_NUMBER.finditer(text):
+            out += [d for d in self.numbers.get(f"{m.group('office')}-{m.group('serial')}", ()) if d not in out]
+        return tuple(out)
 
     @property
     def names(self) -> NameIndex:
@@ -56,11 +69,13 @@ class Retriever:
             d = self.index.documents[doc_id]
             if filters.doc_ids and doc_id not in filters.doc_ids:
                 continue
-            if filters.doc_types and d["doc_type"] not in filters.doc_types:
+            if filters.doc_types and d["doc_type"] not in filters.doc_types and d.get("kind", "") not in filters.doc_types:
                 continue
             if filters.years and not set(filters.years) & set(d["years"]):
                 continue
             if filters.departments and not any(dep and dep in d["department"] for dep in filters.departments):
+                continue
+            if not filters.admits_date(d.get("date")):
                 continue
             out.append(doc_id)
         return out
@@ -93,6 +108,12 @@ class Retriever:
         analysis = self.analyse(query) if isinstance(query, str) else query
         k = k or self.settings.top_k
         n = max(k, self.settings.candidates)
+        named = self.named_documents(analysis.text)
+        if named and not (filters and filters.doc_ids):
+            # a question naming a document by its number is about that document
+            narrowed = replace(filters or Filters(), doc_ids=named)
+            if self.allowed_docs(narrowed):
+                filters = narrowed
         m = self.mask(filters)
         if m is not None and not m.any():
             return []

@@ -100,6 +100,9 @@ button.open-cite:hover { background: #1d4ed8; color: #fff; }
 .upload-ok { border-left: 4px solid #12b76a; padding: 6px 10px; margin: 6px 0; background: var(--background-fill-secondary); }
 .upload-bad { border-left: 4px solid #f04438; padding: 6px 10px; margin: 6px 0; background: var(--background-fill-secondary); }
 .upload-summary { font-weight: 600; margin-top: 4px; }
+.upload-cut { border-left: 4px solid #f79009; padding: 6px 10px; margin: 6px 0; background: var(--background-fill-secondary); }
+.upload-progress { border-left: 4px solid #2e90fa; padding: 6px 10px; margin: 6px 0; background: var(--background-fill-secondary); }
+.answer-note { margin-top: 6px; font-size: .85em; }
 #chat .message-wrap .q { white-space: pre-wrap; word-break: break-word; }
 #chat .placeholder { text-align: center; }
 .dark .doc-type { background: #1e3a8a; color: #dbeafe; }
@@ -205,6 +208,12 @@ class Handlers:
         self.max_upload_bytes = int(getattr(lib, "max_upload_bytes", 20 * 1024 * 1024))
 
     # -- helpers ----------------------------------------------------------------------
+    def limits_note(self) -> str:
+        """What the chat tells users about the cost cap on questions and conversations."""
+        settings = getattr(getattr(self.assistant, "answerer", None), "settings", None)
+        chars, turns = getattr(settings, "analysed_chars", 200), getattr(settings, "history_turns", 8)
+        return f"질문은 앞 {chars}자까지 분석하고, 이어지는 질문은 최근 질문 {turns}개까지 참고합니다."
+
     def _docs(self) -> list[dict[str, Any]]:
         try:
             return list(self.assistant.documents())
@@ -437,22 +446,40 @@ class Handlers:
         row = getattr(evt, "row_value", None) or []
         return row[-1] if row else gr.update()
 
-    def add_documents(self, files: list[str] | str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        """Index uploads (the assistant checks each file and refuses bad ones with the reason);
-        outputs: result, file box, then the :meth:`refresh` outputs."""
+    def upload_documents(self, files: list[str] | str | None) -> Iterator[tuple[Any, ...]]:
+        """Queue uploads (each file is checked and bad ones are refused with the reason) and show
+        the job's place in the queue and its progress until it is over; outputs: result, file
+        box, then the :meth:`refresh` outputs."""
         paths = [str(f) for f in ([files] if isinstance(files, str) else list(files or []))]
+        unchanged = tuple(gr.update() for _ in range(7))
         if not paths:
-            return (render.upload_result(None, []), gr.update(), *self.refresh())
+            yield (render.upload_result(None, []), gr.update(), *self.refresh())
+            return
         names = [Path(p).name for p in paths]  # Gradio keeps the uploaded file's own name
-        progress(0.1, desc="문서를 확인하고 색인하는 중…")
-        summary = None
         try:
-            summary, skipped = self.assistant.add_documents(paths, names)
-            refused = [(s.path, s.reason) for s in skipped]
+            job = self.assistant.submit_documents(paths, names)
         except Exception as exc:
             log.exception("upload failed")
-            refused = [(n, f"cannot index: {type(exc).__name__}") for n in names]
-        return (render.upload_result(summary, refused), gr.update(value=None), *self.refresh())
+            yield (render.upload_result(None, [(n, f"cannot index: {type(exc).__name__}") for n in names]), gr.update(), *self.refresh())
+            return
+        while not job.finished.wait(0.5):
+            yield (render.upload_progress(job), gr.update(), *unchanged)
+        if job.summary is not None:
+            try:
+                self.assistant.reload()
+            except Exception:
+                log.exception("cannot load the index after an upload")
+        refused = [(s.path, s.reason) for s in job.refused]
+        if job.error:
+            refused += [(n, f"cannot index: {job.error}") for n in job.names if n not in {r[0] for r in refused}]
+        yield (render.upload_result(job.summary, refused), gr.update(value=None), *self.refresh())
+
+    def add_documents(self, files: list[str] | str | None) -> tuple[Any, ...]:
+        """:meth:`upload_documents` run to its end (its last outputs)."""
+        last: tuple[Any, ...] = ()
+        for last in self.upload_documents(files):  # noqa: B007 - the last outputs are the result
+            pass
+        return last
 
     # -- evaluation -------------------------------------------------------------------
     def run_evaluation(self, file: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
@@ -555,6 +582,7 @@ def build_app(assistant: Assistant, evaluate: Evaluator | None = None, *, title:
                         with gr.Row(elem_id="chat-tools"):
                             new_chat = gr.Button("새 대화", size="sm", elem_id="new-chat")
                             export_md = gr.Button("대화 내려받기 (Markdown)", size="sm", elem_id="export-md")
+                        gr.HTML(f'<div class="muted" id="question-limits">{render.esc(h.limits_note())}</div>')
                         export_file = gr.File(label="대화 기록", visible=False, interactive=False, elem_id="export-file")
                         with gr.Column(elem_id="feedback"):
                             gr.HTML('<div class="fb-title">이 답변이 도움이 되었나요? '
@@ -586,8 +614,9 @@ def build_app(assistant: Assistant, evaluate: Evaluator | None = None, *, title:
             # -- 문서 추가 --------------------------------------------------------------
             with gr.Tab("문서 추가", id="add", elem_id="tab-add"):
                 mb = h.max_upload_bytes // 1048576
-                gr.Markdown(f"새 문서를 올리면 바로 색인되어 질문과 문서 목록, 필터에 나타납니다. "
-                            f"지원 형식: **.txt .md .pdf .hwpx .hwp .docx** (파일당 최대 {mb}MB). 같은 이름의 파일은 새 내용으로 바뀝니다.")
+                gr.Markdown(f"새 문서를 올리면 차례대로 색인되어 질문과 문서 목록, 필터에 나타납니다 (색인하는 동안에도 질문할 수 있습니다). "
+                            f"지원 형식: **.txt .md .pdf .hwpx .hwp .docx** (파일당 최대 {mb}MB). 같은 이름의 파일은 새 내용으로 바뀝니다. "
+                            "아주 긴 문서는 앞부분만 색인되고, 읽을 수 없는 파일은 이유와 함께 제외됩니다.")
                 uploads = gr.File(file_count="multiple", label="문서 파일", elem_id="upload-files", height=160)
                 add_btn = gr.Button("색인에 추가", variant="primary", elem_id="upload-btn",
                                     interactive=getattr(assistant, "library", None) is not None)
@@ -626,7 +655,10 @@ def build_app(assistant: Assistant, evaluate: Evaluator | None = None, *, title:
         app.load(polite(h.refresh), None, refresh_outputs, show_progress="hidden", **private)
         doc_select.change(polite(h.open_document), [doc_select], [doc_view], **private)
         doc_table.select(polite(h.select_document_row), None, [doc_select], **private)
-        add_btn.click(polite(h.add_documents), [uploads], [upload_out, uploads, *refresh_outputs], concurrency_limit=1, **private)
+        # uploads wait in the library's own queue (and show their place in it): several may be submitted at once;
+        # the reliability suite uploads through the client API too (undocumented; login applies)
+        add_btn.click(polite(h.upload_documents), [uploads], [upload_out, uploads, *refresh_outputs], concurrency_limit=8,
+                      api_name="upload", api_visibility="undocumented")
         eval_btn.click(polite(h.run_evaluation), [eval_file], [eval_status, eval_metrics, eval_rows, eval_files], concurrency_limit=1, **private)
 
         def ask(question: str, conversation: list[str] | str | None = None) -> dict[str, Any]:

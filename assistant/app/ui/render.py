@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ...records import DOC_TYPE_LABELS, Answer, Citation, Document, OffsetMap, Table, TableAnswer
@@ -77,6 +78,8 @@ def answer_message(answer: Answer, filters_note: str = "") -> str:
     parts = [f'<div class="{cls}">', f'<div class="answer-text">{_with_markers(answer.text)}</div>']
     if answer.query and answer.query != answer.question:
         parts.append(f'<div class="interpretation">질문 해석: {esc(answer.query)}</div>')
+    for note in getattr(answer, "notes", ()):
+        parts.append(f'<div class="answer-note muted">{esc(note)}</div>')
     for t in answer.tables:
         parts.append(answer_table(t))
     if answer.citations:
@@ -337,7 +340,14 @@ _REASONS: tuple[tuple[str, str], ...] = (
     ("empty file", "빈 파일입니다"),
     ("binary file", "텍스트가 아닌 바이너리 파일입니다"),
     ("unsupported file type", "지원하지 않는 파일 형식입니다"),
-    ("file too large", "파일이 너무 큽니다"),
+    ("too large", "파일이 너무 큽니다"),
+    ("decompression bomb", "압축을 풀면 지나치게 커지는 파일입니다 (압축 폭탄)"),
+    ("took longer than", "분석 시간이 제한을 넘었습니다"),
+    ("of memory", "분석에 필요한 메모리가 제한을 넘었습니다"),
+    ("another build", "다른 색인 작업이 오래 진행 중이라 색인하지 못했습니다"),
+    ("no text to index", "색인할 본문이 없습니다"),
+    ("crashed", "문서를 분석하다가 분석기가 멈췄습니다"),
+    ("not valid utf-8", "파일 이름을 읽을 수 없습니다"),
     ("undecodable text", "글자 인코딩을 알아볼 수 없습니다"),
     ("encrypted pdf", "암호가 걸린 PDF입니다"),
     ("password-protected", "암호가 설정된 문서입니다"),
@@ -360,6 +370,29 @@ def reason_ko(reason: str) -> str:
     return reason or "알 수 없는 이유"
 
 
+_UPLOAD_STATES = {
+    "queued": "차례를 기다리는 중",
+    "checking": "파일을 확인하는 중",
+    "waiting": "다른 색인 작업이 끝나기를 기다리는 중",
+    "indexing": "색인하는 중",
+}
+_STAGES = {"check": "파일 확인", "parse": "문서 분석", "embed": "임베딩", "bm25": "BM25 색인"}
+
+
+def upload_progress(job: Any) -> str:
+    """Where an upload job is: its place in the queue, or its stage and progress."""
+    state = str(getattr(job, "state", "queued"))
+    text = _UPLOAD_STATES.get(state, state)
+    if state == "queued" and getattr(job, "position", 0):
+        text += f" (앞에 {job.position}개)"
+    detail = ""
+    if state in ("checking", "indexing") and getattr(job, "total", 0):
+        detail = f"{_STAGES.get(job.stage, job.stage)} {job.done:,}/{job.total:,}"
+    names = ", ".join(esc(n) for n in getattr(job, "names", ()))
+    return (f'<div class="upload-progress"><b>{esc(text)}…</b> {esc(detail)}<div class="muted">{names}'
+            " — 색인하는 동안에도 질문할 수 있습니다.</div></div>")
+
+
 def upload_result(summary: Any, refused: Sequence[tuple[str, str]], seconds: float | None = None) -> str:
     """What happened to an upload: the build summary and every refused file with its reason."""
     parts: list[str] = []
@@ -376,6 +409,8 @@ def upload_result(summary: Any, refused: Sequence[tuple[str, str]], seconds: flo
             + (f'<div class="muted">새 문서 {len(added)}개, 바뀐 문서 {len(changed)}개</div>' if added or changed else "")
             + "</div>"
         )
+    for cut in getattr(summary, "cut", None) or ():
+        parts.append(f'<div class="upload-cut">일부만 색인함: <b>{esc(Path(cut.path).name)}</b> — {esc(cut.reason)}</div>')
     for name, reason in refused:
         parts.append(f'<div class="upload-bad">추가하지 못함: <b>{esc(name)}</b> — {esc(reason_ko(reason))}. '
                      "다른 문서와 색인은 바뀌지 않았습니다.</div>")

@@ -12,12 +12,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ...lexicon import LIST_MARK
-from ...records import Document
+from ...lexicon import LIST_MARK, masked_spans
+from ...records import Contact, Document
+from ..cleaning import clean_unicode
+from ..form import official_kind, read_form, references
+from ..limits import FileLimits
 from ..metadata import classify, contacts_and_department, find_title_line, first_date, years
-from ..parse import parse_text
+from ..parse import MAX_TITLE_CHARS, parse_text
 from ..tables import parse_value
 from .raw import RawBlock, RawDocument, UnreadableDocument
 from .text import decode_text
@@ -27,9 +31,8 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt", ".md")
 OFFICE_SUFFIXES = (".pdf", ".hwpx", ".hwp", ".docx")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + OFFICE_SUFFIXES
-MAX_FILE_BYTES = 200 * 1024 * 1024
 
-__all__ = ["SUPPORTED_SUFFIXES", "UnreadableDocument", "document_from_text", "file_sha256", "load_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "ReadResult", "UnreadableDocument", "document_from_text", "file_sha256", "load_document", "read_document"]
 
 
 def file_sha256(data: bytes) -> str:
@@ -139,21 +142,41 @@ def document_from_text(
     title_hint: str = "",
     paragraph_starts: frozenset[int] | None = None,
 ) -> Document:
-    """Parse decoded text into a :class:`Document`."""
+    """Parse decoded text into a :class:`Document`.
+
+    A document written on the 공문서 form takes its title, number, date (시행일), department
+    (처리과, under the office above it when the document names that office) and the rest of the
+    form's fields from the form; other documents from their first heading and first date.
+    """
     if not text.strip():
         raise UnreadableDocument("no text in the document")
+    form = read_form(text)
     title_line, title = find_title_line(text)
+    if form is not None and form.title:
+        title_line, title = None, form.title
     parsed = parse_text(text, title_line, paragraph_starts)
     contacts, department = contacts_and_department(parsed, text)
     title = title or title_hint or doc_id
+    if len(title) > MAX_TITLE_CHARS:  # the first line of a one-line text
+        title = title[:MAX_TITLE_CHARS].rstrip() + "…"
+    if form is not None:
+        doc_type, kind = "official", official_kind(title, text)
+        department = f"{form.parent} {form.office}" if form.parent and form.office else form.office or department
+        # the people of a 공문서 are its signers; the 전화 field is the drafter's
+        contacts = tuple(
+            Contact(a.position, a.name, form.phone if a.role == "drafter" else "", form.office)
+            for a in form.approvals if a.role != "cooperator" and a.name
+        )
+    else:
+        doc_type, kind = classify(text, title), ""
     return Document(
         id=doc_id,
         title=title,
-        doc_type=classify(text, title),
+        doc_type=doc_type,
         years=years(text),
         department=department,
         contacts=contacts,
-        date=first_date(text),
+        date=(form.date if form is not None else None) or first_date(text),
         path=path,
         sha256=sha256 or file_sha256(text.encode("utf-8")),
         encoding=encoding,
@@ -163,32 +186,79 @@ def document_from_text(
         tables=tuple(parsed.tables),
         anchors=anchors,
         format=fmt,
+        number=form.number if form is not None else "",
+        office=form.office if form is not None else "",
+        kind=kind,
+        recipients=form.recipients if form is not None else (),
+        via=form.via if form is not None else (),
+        sender=form.sender if form is not None else "",
+        approvals=form.approvals if form is not None else (),
+        attachments=form.attachments if form is not None else (),
+        disclosure=form.disclosure if form is not None else "",
+        references=references(text, form.number if form is not None else ""),
+        masked=masked_spans(text),
     )
 
 
-def load_document(path: str | Path, doc_id: str | None = None, data: bytes | None = None) -> Document:
-    """Read and parse one file. Raises :class:`UnreadableDocument` with the reason if it cannot."""
+@dataclass(frozen=True)
+class ReadResult:
+    """A document as read within its :class:`~assistant.ingest.limits.FileLimits`."""
+
+    document: Document
+    chars: int  # characters of the whole text; more than the document's when it was cut
+
+    @property
+    def cut(self) -> bool:
+        return self.chars > len(self.document.text)
+
+
+def _cut(
+    text: str, anchors: tuple[tuple[int, str], ...], starts: frozenset[int] | None, max_chars: int
+) -> tuple[str, tuple[tuple[int, str], ...], frozenset[int] | None]:
+    """The first ``max_chars`` characters of ``text``, ended at a line break when one is near."""
+    if not max_chars or len(text) <= max_chars:
+        return text, anchors, starts
+    end = text.rfind("\n", max_chars * 9 // 10, max_chars)
+    end = end if end > 0 else max_chars
+    kept = frozenset(x for x in starts if x < end) if starts is not None else None
+    return text[:end], tuple(a for a in anchors if a[0] < end), kept
+
+
+def read_document(path: str | Path, doc_id: str | None = None, data: bytes | None = None, limits: FileLimits | None = None) -> ReadResult:
+    """Read and parse one file within ``limits``: a file over the size limit is refused, a text
+    over the character limit is cut. Raises :class:`UnreadableDocument` with the reason."""
+    limits = limits or FileLimits()
     p = Path(path)
     suffix = Path(doc_id).suffix.lower() if doc_id else p.suffix.lower()  # an upload is read by its own name
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
     if data is None:
         try:
-            if p.stat().st_size > MAX_FILE_BYTES:
-                raise UnreadableDocument(f"file too large ({p.stat().st_size // (1024 * 1024)} MiB)")
+            reason = limits.too_large(p.stat().st_size)
+            if reason:
+                raise UnreadableDocument(reason)
             data = p.read_bytes()
         except OSError as exc:
             raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
+    reason = limits.too_large(len(data))
+    if reason:
+        raise UnreadableDocument(reason)
     if not data:
         raise UnreadableDocument("empty file")
     doc_id = doc_id or p.name
     digest = file_sha256(data)
     if suffix in TEXT_SUFFIXES:
         text, encoding = decode_text(data)
-        return document_from_text(doc_id, text, path=str(p), sha256=digest, encoding=encoding)
+        text = clean_unicode(text)
+        chars = len(text)
+        text, _, _ = _cut(text, (), None, limits.max_chars)
+        return ReadResult(document_from_text(doc_id, text, path=str(p), sha256=digest, encoding=encoding), chars)
     raw = _office_reader(suffix)(p)
     text, anchors, starts = render_blocks(raw)
-    return document_from_text(
+    text = clean_unicode(text)
+    chars = len(text)
+    text, anchors, starts = _cut(text, anchors, starts, limits.max_chars)
+    doc = document_from_text(
         doc_id,
         text,
         path=str(p),
@@ -199,3 +269,9 @@ def load_document(path: str | Path, doc_id: str | None = None, data: bytes | Non
         title_hint=raw.title,
         paragraph_starts=starts,
     )
+    return ReadResult(doc, chars)
+
+
+def load_document(path: str | Path, doc_id: str | None = None, data: bytes | None = None, limits: FileLimits | None = None) -> Document:
+    """Read and parse one file. Raises :class:`UnreadableDocument` with the reason if it cannot."""
+    return read_document(path, doc_id, data, limits).document

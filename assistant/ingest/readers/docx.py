@@ -22,6 +22,7 @@ from .raw import (
     RawKind,
     UnreadableDocument,
     build_grid,
+    check_package,
     clean_text,
     ensure_not_empty,
     merged_spans,
@@ -165,6 +166,7 @@ def _open(path: Path) -> Any:
         raise UnreadableDocument(_ole_reason(path))
     try:
         with zipfile.ZipFile(path) as z:
+            check_package(z, "DOCX")
             bad = z.testzip()
             if bad is not None:
                 raise UnreadableDocument(f"corrupt DOCX: bad CRC in {bad}")

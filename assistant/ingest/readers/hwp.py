@@ -21,6 +21,7 @@ from typing import Any
 from ...lexicon import OUTLINE_STYLE
 from .raw import (
     MAX_PART_BYTES,
+    MAX_RATIO,
     Cell,
     ParaInfo,
     RawBlock,
@@ -29,6 +30,7 @@ from .raw import (
     build_grid,
     clean_text,
     ensure_not_empty,
+    inflate_limit,
     merged_spans,
     paragraph_blocks,
     table_block,
@@ -96,11 +98,16 @@ def parse_records(data: bytes) -> list[Record]:
 
 
 def _inflate(data: bytes, what: str) -> bytes:
+    """Inflate a stream, refusing one that would grow past :func:`inflate_limit` (a bomb)."""
+    limit = inflate_limit(len(data))
     d = zlib.decompressobj(-15)
     try:
-        out = d.decompress(data, MAX_PART_BYTES)
-        if d.unconsumed_tail:
-            raise UnreadableDocument(f"HWP stream {what} is too large")
+        out = d.decompress(data, limit + 1)
+        if len(out) > limit:
+            raise UnreadableDocument(
+                f"HWP stream {what} inflates past {limit:,} bytes from {len(data):,} (limit {MAX_RATIO}:1, "
+                f"{MAX_PART_BYTES:,} bytes): skipped as a decompression bomb"
+            )
         return out + d.flush()
     except zlib.error as exc:
         raise UnreadableDocument(f"corrupt HWP: stream {what} does not decompress ({exc})") from exc

@@ -26,6 +26,7 @@ from .raw import (
     RawDocument,
     UnreadableDocument,
     build_grid,
+    check_package,
     clean_text,
     ensure_not_empty,
     merged_spans,
@@ -116,25 +117,56 @@ def _t_text(t: ET.Element) -> str:
     return "".join(parts)
 
 
-def _paragraph(p: ET.Element, head: _Header) -> tuple[str, float, list[ET.Element]]:
-    """Text, dominant character size and tables of one ``hp:p``."""
-    texts: list[str] = []
+@dataclass
+class _Para:
+    """One ``hp:p`` in reading order: text pieces and tables (``hp:tbl``) as they come, and
+    the asides it anchors: a page header's text (read before it), footer and note texts (after)."""
+
+    parts: list[str | ET.Element]
+    size: float
+    asides: list[str]
+    headers: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(x for x in self.parts if isinstance(x, str))
+
+    @property
+    def tables(self) -> list[ET.Element]:
+        return [x for x in self.parts if not isinstance(x, str)]
+
+
+#: controls whose own paragraphs are content a reader sees (page headers and footers, notes)
+_ASIDE_TAGS = (HP + "header", HP + "footer", HP + "footNote", HP + "endNote")
+
+
+def _paragraph(p: ET.Element, head: _Header) -> _Para:
+    """Text, tables, dominant character size and asides of one ``hp:p``, in reading order."""
+    parts: list[str | ET.Element] = []
+    asides: list[str] = []
+    headers: list[str] = []
     sizes: dict[float, int] = {}
-    tables: list[ET.Element] = []
     for run in p.findall(HP + "run"):
         size = head.char_size.get(run.get("charPrIDRef", ""), 0.0)
         for child in run:
             if child.tag == HP + "t":
                 s = _t_text(child)
-                texts.append(s)
+                parts.append(s)
                 sizes[size] = sizes.get(size, 0) + len(s.strip())
             elif child.tag == HP + "tbl":
-                tables.append(child)
+                caption = child.find(HP + "caption")
+                if caption is not None and (text := _sublist_text(caption, head)):
+                    parts.append("\n" + text + "\n")  # "(단위 : 천원)": read before the table it labels
+                parts.append(child)
+            elif child.tag == HP + "ctrl":
+                for aside in child:
+                    if aside.tag in _ASIDE_TAGS and (text := _sublist_text(aside, head)):
+                        (headers if aside.tag == HP + "header" else asides).append(text)
             else:  # text boxes and other drawing objects keep their text in hp:drawText
                 for sub in child.iter(HP + "drawText"):
-                    texts.append("\n" + _sublist_text(sub, head) + "\n")
+                    parts.append("\n" + _sublist_text(sub, head) + "\n")
     dominant = max(sizes, key=lambda s: sizes[s]) if sizes else 0.0
-    return "".join(texts), dominant, tables
+    return _Para(parts, dominant, asides, headers)
 
 
 def _sublist_text(container: ET.Element, head: _Header) -> str:
@@ -142,11 +174,19 @@ def _sublist_text(container: ET.Element, head: _Header) -> str:
     lines: list[str] = []
     sub = container.find(HP + "subList")
     for p in (sub if sub is not None else container).findall(HP + "p"):
-        text, _, tables = _paragraph(p, head)
+        para = _paragraph(p, head)
+        text = ""
+        for part in para.parts:
+            if isinstance(part, str):
+                text += part
+                continue
+            if text.strip():
+                lines.append(text)
+            text = ""
+            lines.extend(" | ".join(c for c in row if c) for row in _table_grid(part, head))
         if text.strip():
             lines.append(text)
-        for tbl in tables:
-            lines.extend(" | ".join(c for c in row if c) for row in _table_grid(tbl, head))
+        lines.extend(para.headers + para.asides)
     return clean_text("\n".join(lines))
 
 
@@ -181,16 +221,16 @@ def _check_package(z: zipfile.ZipFile) -> None:
         raise UnreadableDocument(f"corrupt HWPX: bad CRC in {bad}")
 
 
-def _iter_paragraphs(z: zipfile.ZipFile, head: _Header) -> Iterator[tuple[ET.Element, str, float, list[ET.Element]]]:
+def _iter_paragraphs(z: zipfile.ZipFile) -> Iterator[ET.Element]:
     for name in _sections(z):
-        for p in _xml(z, name).findall(HP + "p"):
-            yield p, *_paragraph(p, head)
+        yield from _xml(z, name).findall(HP + "p")
 
 
 def read_hwpx(path: Path) -> RawDocument:
     """Read an HWPX file into blocks with ``문단 N`` / ``표 N`` locators."""
     try:
         with zipfile.ZipFile(path) as z:
+            check_package(z, "HWPX")
             _check_package(z)
             names = set(z.namelist())
             sections = _sections(z)
@@ -210,20 +250,66 @@ def read_hwpx(path: Path) -> RawDocument:
         raise UnreadableDocument("corrupt HWPX: tables nested too deeply") from exc
 
 
-def _document(z: zipfile.ZipFile, head: _Header, meta_title: str) -> RawDocument:
-    items: list[tuple[ParaInfo | None, RawBlock | None]] = []
-    sizes: list[tuple[float, int]] = []
-    n_tbl = 0
-    for n_par, (p, text, size, tables) in enumerate(_iter_paragraphs(z, head), start=1):
+class _Blocks:
+    """Collects the blocks of a document from its top-level paragraphs.
+
+    A table of one column (a frame drawn around a title, a box or the 결재 form, often with
+    tables inside) is not data laid out in columns: its cells are read as paragraphs and
+    tables of their own, so the tables inside keep their grid instead of being flattened
+    into one cell.
+    """
+
+    def __init__(self, head: _Header):
+        self.head = head
+        self.items: list[tuple[ParaInfo | None, RawBlock | None]] = []
+        self.sizes: list[tuple[float, int]] = []
+        self.n_tbl = 0
+        self.seen_asides: set[str] = set()
+
+    def paragraph(self, p: ET.Element, number: int, depth: int = 0) -> None:
+        head = self.head
         outline = head.style_level.get(p.get("styleIDRef", ""), 0) or head.para_level.get(p.get("paraPrIDRef", ""), 0)
+        para = _paragraph(p, head)
+        self._asides(para.headers, number)
+        text = ""
+        for part in para.parts:
+            if isinstance(part, str):
+                text += part
+                continue
+            self._text(text, para.size, outline, number)
+            text = ""
+            self.table(part, number, depth)
+        self._text(text, para.size, outline, number)
+        self._asides(para.asides, number)
+
+    def _asides(self, texts: list[str], number: int) -> None:
+        for aside in texts:
+            if aside not in self.seen_asides:  # a header repeated for odd and even pages (or as the footer) is read once
+                self.seen_asides.add(aside)
+                self._text(aside, 0.0, 0, number)
+
+    def _text(self, text: str, size: float, outline: int, number: int) -> None:
         text = clean_text(text)
         if text:
-            sizes.append((size, len(text)))
-            items.append((ParaInfo(n_par, text, size, outline), None))
-        for tbl in tables:
-            n_tbl += 1
-            cells, n_rows, n_cols = _table_cells(tbl, head)
-            items.append((None, table_block(build_grid(cells, n_rows, n_cols), f"표 {n_tbl}", merged_spans(cells))))
-    blocks = paragraph_blocks(items, sizes)
+            self.sizes.append((size, len(text)))
+            self.items.append((ParaInfo(number, text, size, outline), None))
+
+    def table(self, tbl: ET.Element, number: int, depth: int) -> None:
+        self.n_tbl += 1
+        if tbl.get("colCnt") == "1" and depth < 8:
+            for tc in (tc for tr in tbl.findall(HP + "tr") for tc in tr.findall(HP + "tc")):
+                sub = tc.find(HP + "subList")
+                for p in (sub if sub is not None else tc).findall(HP + "p"):
+                    self.paragraph(p, number, depth + 1)
+            return
+        cells, n_rows, n_cols = _table_cells(tbl, self.head)
+        self.items.append((None, table_block(build_grid(cells, n_rows, n_cols), f"표 {self.n_tbl}", merged_spans(cells))))
+
+
+def _document(z: zipfile.ZipFile, head: _Header, meta_title: str) -> RawDocument:
+    collected = _Blocks(head)
+    for n_par, p in enumerate(_iter_paragraphs(z), start=1):
+        collected.paragraph(p, n_par)
+    blocks = paragraph_blocks(collected.items, collected.sizes)
     ensure_not_empty(blocks, "HWPX")
     return RawDocument(blocks=tuple(blocks), title=title_of(blocks, meta_title), format="hwpx")

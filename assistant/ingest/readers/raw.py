@@ -7,6 +7,7 @@ pipeline can import them without pulling in any parsing library.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,35 @@ NO_TEXT_LAYER = "no text layer; OCR not available"
 MAX_HEADING_CHARS = 100
 
 #: Upper bound on the bytes one zip member or one compressed stream may inflate to.
-MAX_PART_BYTES = 256 * 1024 * 1024
+MAX_PART_BYTES = 64 * 1024 * 1024
+#: Upper bound on what all members of a zip package (DOCX, HWPX) inflate to together.
+MAX_PACKAGE_BYTES = 512 * 1024 * 1024
+#: Largest inflated/compressed ratio of a member or stream that inflates past RATIO_FLOOR
+#: bytes (real HWPX/DOCX XML: at most ~25; decompression bombs: hundreds to thousands).
+MAX_RATIO = 100
+RATIO_FLOOR = 1024 * 1024
+
+
+def check_package(z: zipfile.ZipFile, what: str) -> None:
+    """Refuse a zip package whose members would inflate past the limits (a decompression
+    bomb), before anything is inflated. The sizes checked are the ones ``zipfile`` enforces
+    while reading (a member that inflates past its declared size fails its CRC)."""
+    total = 0
+    for info in z.infolist():
+        size = info.file_size
+        total += size
+        if size > MAX_PART_BYTES:
+            raise UnreadableDocument(f"{what} part {info.filename} inflates to {size:,} bytes (limit {MAX_PART_BYTES:,}): skipped as a decompression bomb")
+        if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = size / max(info.compress_size, 1)
+            raise UnreadableDocument(f"{what} part {info.filename} has a compression ratio of {ratio:.0f}:1 (limit {MAX_RATIO}:1): skipped as a decompression bomb")
+    if total > MAX_PACKAGE_BYTES:
+        raise UnreadableDocument(f"{what} inflates to {total:,} bytes (limit {MAX_PACKAGE_BYTES:,}): skipped as a decompression bomb")
+
+
+def inflate_limit(compressed: int) -> int:
+    """The most a stream of ``compressed`` bytes may inflate to."""
+    return min(MAX_PART_BYTES, max(RATIO_FLOOR, MAX_RATIO * compressed))
 
 
 @dataclass(frozen=True)

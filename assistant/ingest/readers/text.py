@@ -21,7 +21,8 @@ def _plausible(text: str) -> bool:
     """Reject decodings that produce replacement or control characters."""
     if not text:
         return False
-    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    # ESC starts the colour codes of terminal output (cleaned later), not a sign of a wrong decoding
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f\x1b"))
     return bad <= len(text) // 1000
 
 
