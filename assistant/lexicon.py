@@ -30,6 +30,12 @@ DATE = re.compile(
     r"|(?<![\d.:])\d{1,2}\s*\.\s*\d{1,2}\s*\.(?!\d)"
     r"|\d{1,2}\.\d{1,2}(?=\))"
 )
+#: a month and day as questions and documents write them: "2024. 10. 28.", "10. 28.", "10월 28일"
+MONTH_DAY = re.compile(r"(?<![\d.])(?:(?:19|20)?\d{2}\s*\.\s*)?(?P<m>\d{1,2})\s*\.\s*(?P<d>\d{1,2})\s*\.?(?![\d])|(?P<m2>\d{1,2})\s*월\s*(?P<d2>\d{1,2})\s*일")
+#: the particulars that tell a document from its siblings: a month's share, a round, a quarter, a number of a kind
+PARTICULAR = re.compile(r"\d{1,2}\s*월분|\d{1,2}\s*차|\d\s*분기|\d{1,2}\s*월|(?<![\d.])\d{1,4}\s*(?:호|번|회)(?!\d)|(?<![\d\-])\d{6,}(?![\d\-])")
+#: a month on its own ("10월 회신", "그 10월 건"): the month of the document's date
+MONTH = re.compile(r"(?<![\d.])(\d{1,2})\s*월(?!\s*\d{1,2}\s*일)(?!분)")
 TIME = re.compile(r"\d{1,2}:\d{2}(?:\s*~\s*\d{1,2}:\d{2})?(?:\s*\(\d+'?\))?|\d{1,2}\s*시(?:\s*\d{1,2}\s*분)?")
 ASKS_TIME = re.compile(r"몇\s*시|시간|몇\s*분")
 
@@ -240,6 +246,8 @@ ATTRIBUTES = frozenset(
     "전화번호 연락처 번호 이름 성명 부서 주관부서 추진부서 담당부서 소관 장소 일시 시간 날짜 기간 참여자 참석자 민간 행정 "
     "인원 목적 근거 내용 일정 결과 실적 계획 위원 위원수 쪽 분 곳 다른 사업 금액 비용".split()
 )
+#: a question asking for a change from one value to another ("얼마에서 얼마로", "며칠에서 며칠로", "from … to")
+CHANGE_ASK = re.compile(r"(?:얼마|몇\s*[가-힣]{0,3}|며칠|언제|어디)\s*에서\s*(?:얼마|몇|며칠|언제|어디)|\bfrom\s+(?:what|how)\b.*\bto\b", re.IGNORECASE)
 #: words that ask for several things
 LIST_CUES = ("모두", "전부", "목록", "명단", "나열", "정리", "어떤 것들", "무엇무엇", "가지", "어느 구들", "들은", "들이", "들을")
 LIST_ENDINGS = re.compile(r"(분야|지자체|자치단체|구들|사업들|항목)(는|은|를|을|가|이)?\s*[?？]?$")

@@ -289,12 +289,16 @@ class Evidence:
     novel: float = 0.0  # share of the candidate's words the question does not have
     typed: float = 0.0  # holds the kind of value asked for (a date for "언제"): 1 exact, less for a weaker form
     consistent: float = 0.0  # a list whose stated count matches its items ("7개 분야(▲…)")
+    two_values: float = 0.0  # holds two or more values of the asked kind (what a "얼마에서 얼마로" question needs)
     value: float = 0.0  # a cell holding a number
     year: float = 0.0  # +1 an asked year is there, -1 only other years, 0 no year asked or none written
     doc_year: float = 0.0  # -1 when the candidate's document never mentions an asked year
     entity_gap: float = 0.0  # the one place or person the question names is missing here, another is named
     doc: float = 0.0  # the document's coverage of the question
     doc_gap: float = 0.0  # share of the question's names (places, people, codes) the document never mentions
+    title_cover: float = 0.0  # the question's coverage by the document's title (what tells a document from its siblings)
+    doc_spec: float = 0.0  # share of the question's particulars (6월분, 3차, 10.28.) the document writes
+    date_match: float = 0.0  # +1 the question names the document's own date, -1 it names another full date, 0 none
     masked: float = 0.0  # the value is masked in the published document (*** / ○○)
     # against the question's other candidates: this one's value less the best value (≤ 0)
     rel_cover: float = 0.0
@@ -303,6 +307,8 @@ class Evidence:
     rel_focus: float = 0.0
     rel_typed: float = 0.0
     rel_dense: float = 0.0
+    rel_doc: float = 0.0
+    rel_title: float = 0.0
     # how it was found
     retrieval: float = 0.0  # the passage's fused score relative to the best passage
     rank: float = 0.0  # 1 / the passage's rank
@@ -323,6 +329,7 @@ class Evidence:
     has_years: float = 0.0  # names a year
     english: float = 0.0  # is in English
     total_q: float = 0.0  # asks for a total
+    change_q: float = 0.0  # asks for a change from one value to another
     missing_rare: float = 0.0  # IDF share of its words that no indexed text has
     missing_entity: float = 0.0  # share of its names that no indexed text has
     # gaps between the question and the candidate's evidence

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from corpus_paths import CORPUS, DISTRACTORS, DOC
+from corpus_paths import CORPUS, DISTRACTORS, DOC, SEOUL
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -48,6 +48,25 @@ def eval_index(embedder, workdir, cache_path, corpus_index) -> Path:
     path = workdir / "index-eval"
     Indexer(path, embedder, cache_path).build([CORPUS, DISTRACTORS])
     return path
+
+
+@pytest.fixture(scope="session")
+def seoul_index(embedder, workdir, cache_path, eval_index) -> Path:
+    """The evaluation setting of the real documents: the corpus, the distractors and the 294 Seoul documents."""
+    from assistant.index.indexer import Indexer
+
+    if not (SEOUL / "MANIFEST.tsv").is_file():
+        pytest.skip("../shared/seoul-docs is not there")
+    path = workdir / "index-seoul"
+    Indexer(path, embedder, cache_path).build([CORPUS, DISTRACTORS, SEOUL])
+    return path
+
+
+@pytest.fixture(scope="session")
+def seoul_answerer(seoul_index, embedder):
+    from assistant.answer import Answerer
+
+    return Answerer(seoul_index, embedder)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 DISTRACTORS = ROOT / "eval" / "distractors"
 QUESTIONS = ROOT / "eval" / "questions"
+SEOUL = ROOT.parent / "shared" / "seoul-docs"  # the 294 real Seoul documents, beside the clone (CI and here)
 
 
 DOC = {

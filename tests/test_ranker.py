@@ -95,7 +95,8 @@ def test_choose_prefers_the_asked_number_of_items():
 def _turn(ident: str, group: str, labels: list[float], answers=("x",), masked=False) -> TurnData:
     n = len(labels)
     return TurnData(ident, "set", "fact", group, False, not answers and not masked, masked, tuple(answers), ("d",), None,
-                    np.zeros((n, len(MODEL_FEATURES))), np.array(labels), np.array(labels), np.zeros(n, dtype=bool), np.zeros(n, dtype=int), ["d"] * n, [""] * n)
+                    np.zeros((n, len(MODEL_FEATURES))), np.array(labels), np.array(labels), np.zeros(n, dtype=bool), np.zeros(n, dtype=int), ["d"] * n, [""] * n,
+                    [f"d|{i}" for i in range(n)], [(f"v{i}",) for i in range(n)], np.zeros(n, dtype=bool))
 
 
 def test_folds_keep_a_documents_questions_together():
@@ -115,3 +116,14 @@ def test_threshold_weighs_wrong_answers_twice():
     assert 0.6 < thr <= 0.9  # answer the right one only
     row = next(r for r in table if r["threshold"] == thr)
     assert row["answer_accuracy"] == 0.5 and row["abstain_recall"] == 1.0 and row["wrong_when_confident"] == 0.0
+
+
+def test_side_by_side_needs_another_place_and_value():
+    from assistant.answer import side_by_side
+
+    ps = [0.9, 0.85, 0.8, 0.3]
+    places = ["a|1", "a|1", "b|2", "c|3"]
+    values = ["10월 14일", "10월 14일", "9월 2일", "8월 1일"]
+    assert side_by_side(ps, 0, places, values.__getitem__, 0.7) == [2]  # same place skipped, the improbable one too
+    assert side_by_side(ps, 0, places, values.__getitem__, 0.0) == []
+    assert side_by_side(ps, 0, ["a", "b", "c", "d"], ["x", "x", "y", "z"].__getitem__, 0.7) == [2]  # the same value is not a second answer

@@ -20,6 +20,7 @@ from .ranker import (
     feature_matrix,
     load_ranker,
     ranker_path,
+    side_by_side,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "load_ranker",
     "ranker_path",
     "sanitize",
+    "side_by_side",
 ]

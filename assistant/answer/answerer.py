@@ -32,6 +32,7 @@ from ..search import (
     QueryAnalysis,
     RetrievalSettings,
     Retriever,
+    asks_change,
     is_followup,
     question_kinds,
     requested_count,
@@ -39,10 +40,10 @@ from ..search import (
     wants_list,
 )
 from .candidates import Unit, units_of
-from .compose import MSG, Composer
+from .compose import MSG, Composer, value_key
 from .evidence import EvidenceScorer
-from .features import Question, entities_missing_from, named_entities, relative, unit_features
-from .ranker import Ranker, choose, load_ranker
+from .features import Question, entities_missing_from, named_entities, relative, restates, unit_features
+from .ranker import Ranker, choose, load_ranker, side_by_side
 from .sources import BoundedCache, Sources
 from .tables import TableCandidate, TableView, expand, table_candidates
 
@@ -303,8 +304,8 @@ class Answerer:
                 covers[doc_id] = scorer.coverage(scorer.with_entities(src.text(doc_id), src.vocabulary(doc_id)))
             return covers[doc_id]
 
-        return Question(a, scorer, kinds, wants, hits, doc_cover, doc_gap, src.doc_years,
-                        missing_rare=self._missing_rare(a), missing_entity=self._missing_entities(a))
+        return Question(a, scorer, kinds, wants, hits, doc_cover, doc_gap, src.doc_years, lambda d: src.documents.get(d, {}), src.text,
+                        missing_rare=self._missing_rare(a), missing_entity=self._missing_entities(a), change=asks_change(a.text))
 
     def _gather(self, a: QueryAnalysis, kinds: list[str], wants: bool, hits: list[Hit], vector: np.ndarray | None = None) -> list[Candidate]:
         """The sentences, items and fields of the retrieved passages, and the cells of their
@@ -327,7 +328,8 @@ class Answerer:
             if table is not None and table.rows:
                 context = set(content_terms(" ".join((h.chunk.title, *h.chunk.heading_path))))
                 cells += table_candidates(TableView(h, table, context, q))
-        found: list[Candidate] = [*units, *cells]
+        # an answer says something the question does not (a heading restating it may still head the list asked for)
+        found: list[Candidate] = [c for c in (*units, *cells) if not restates(c.text, a.text) or (isinstance(c, Unit) and c.has_children)]
         for c, e in zip(found, relative([c.features for c in found]), strict=True):
             c.features = e
         ps = self.ranker.probabilities([c.features for c in found])
@@ -367,6 +369,11 @@ class Answerer:
             # the best place holds the asked value but the city masked it: say so, never show the mask as a value
             span = (best.start, best.end) if isinstance(best, Unit) else None
             return self.composer.masked(question, query, a, best.hit, span, confidence, feats)
+        if not wants and not answer.items:
+            beside = side_by_side(ps, i, [c.place for c in found], lambda k: value_key(answer_of(k)) if not found[k].features.masked else "",
+                                  self.ranker.side_ratio)
+            if beside:
+                answer = self.composer.side_by_side([answer, *(answer_of(k) for k in beside)])
         return replace(answer, confidence=confidence, evidence=feats)
 
     def _missing_entities(self, a: QueryAnalysis) -> float:

@@ -35,6 +35,14 @@ class Unit:
     def chunk(self):
         return self.hit.chunk
 
+    @property
+    def place(self) -> str:
+        """Where it stands: its document and section (or table row), for telling answers from different places apart."""
+        c = self.hit.chunk
+        if c.table is not None:
+            return f"{c.doc_id}|t{c.table}|r{c.row}"
+        return f"{c.doc_id}|{c.kind}|s{c.section}"
+
 
 def units_of(hits: Sequence[Hit], source_of: Callable[[str], str] | None = None) -> list[Unit]:
     """Sentences, list items and table fields of the retrieved chunks (each source span once:

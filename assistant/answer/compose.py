@@ -5,12 +5,14 @@ the messages of answers that are not answers (abstention, invalid questions)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from ..ingest import format_value
 from ..ingest import terms as content_terms
 from ..lexicon import DISPLAY_MARK, LABEL_BEFORE_MARK, masked
 from ..records import Answer, Cell, Citation, Evidence, Hit, Table, TableAnswer, locate
-from ..search import QueryAnalysis, asks_typed, requested_count, typed_kinds
+from ..search import QueryAnalysis, asks_change, asks_typed, requested_count, typed_kinds
 from .candidates import Unit, depth, marker
 from .sources import Sources
 from .tables import TableMatch, value_cell
@@ -41,6 +43,13 @@ MSG = {
         "masked": "The published document does not disclose this value (it is masked). The passage is shown as the source.",
     },
 }
+
+
+def _source_label(c: Citation) -> str:
+    """A short human label of where a citation comes from: the document's title and its section."""
+    title = c.title if len(c.title) <= 40 else c.title[:39] + "…"
+    section = c.section_path[-1] if c.section_path else ""
+    return f"{title}, {section}" if section and section != c.title else title
 
 
 def _col_label(t: Table, j: int) -> str:
@@ -161,10 +170,16 @@ class Composer:
                 s0, e0 = clause(u.text, first_type[0] if first_type else None)
                 parts.append(_strip_marker(u.text[s0:e0]))
             body = " / ".join(parts)
+            if asks_change(question):
+                # "얼마에서 얼마로": the first two values of the asked kind, in the order written
+                spans = [(x, y) for k in typed_kinds(qtypes) for x, y in type_spans(unit.text, k) if not masked(unit.text[x:y])]
+                pair = list(dict.fromkeys(unit.text[x:y] for x, y in sorted(spans)))[:2]
+                if len(pair) == 2:
+                    lead = f"{pair[0]} → {pair[1]}"
             if lead and len(" ".join(u.text for u in span_units)) > 40 and lead not in body[: len(lead) + 2]:
                 body = f"{lead} — {body}"
             kind = qtypes[0] if qtypes else "fact"
-            values = (lead,) if lead else (body,)
+            values = tuple(lead.split(" → ")) if lead else (body,)
         same_chunk = [u for u in span_units if u.chunk.id == unit.chunk.id]
         span = (min(u.start for u in same_chunk), max(u.end for u in same_chunk)) if same_chunk else (unit.start, unit.end)
         citations = self.citations([(unit.hit, span)], hits)
@@ -223,6 +238,25 @@ class Composer:
                 return [unit], more
         return [unit], []
 
+    def side_by_side(self, answers: Sequence[Answer]) -> Answer:
+        """Several answers from different places, each with its source: "several meetings, several
+        years answer differently"."""
+        lines: list[str] = []
+        citations: list[Citation] = []
+        tables: list[TableAnswer] = []
+        for a in answers:
+            number = len(citations) + 1
+            first = a.citations[0] if a.citations else None
+            body = re.sub(r"\s*\[\d+\]", "", a.text).strip()
+            where = _source_label(first) if first else ""
+            lines.append(f"{where}: {body} [{number}]" if where else f"{body} [{number}]")
+            if first:
+                citations.append(replace(first, number=number))
+            tables += [replace(t, citation=number) for t in a.tables[:1]]
+        head = answers[0]
+        return replace(head, text="\n".join(lines), citations=tuple(citations), tables=tuple(tables), kind="multi",
+                       values=tuple(v for a in answers for v in (a.values or (re.sub(r"\s*\[\d+\]", "", a.text),))))
+
     def masked(self, question: str, query: str, a: QueryAnalysis, hit: Hit, span: tuple[int, int], confidence: float, feats: Evidence) -> Answer:
         """The document holds the asked value but the city masked it where it published the document."""
         citation = self.citation(1, hit, span)
@@ -237,6 +271,12 @@ class Composer:
             msg = MSG[lang]["abstain"]
         citations = tuple(self.citation(i + 1, h) for i, h in enumerate(hits[: self.max_citations]))
         return Answer(question, msg, True, citations, (), confidence, kind="abstain", query=query, language=lang)
+
+
+def value_key(answer: Answer) -> str:
+    """What an answer says, for telling answers apart (white space and citation markers ignored)."""
+    core = " ".join(answer.values) if answer.values else re.sub(r"\s*\[\d+\]", "", answer.text)
+    return re.sub(r"\s+", "", core)
 
 
 def _filter_items(items: list[str], question: str, n: int) -> list[str]:

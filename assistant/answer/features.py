@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ..ingest import terms as content_terms
 from ..ingest import years as years_in_text
@@ -16,9 +17,13 @@ from ..lexicon import (
     AMOUNT_KIND,
     ASKS_TIME,
     DATE,
+    DISPLAY_MARK,
     HOME_ENTITIES,
     ITEM_START,
+    MONTH,
+    MONTH_DAY,
     OTHER_PLACE,
+    PARTICULAR,
     PLACE,
     ROLE,
     ROLE_WORDS,
@@ -64,8 +69,11 @@ class Question:
     doc_cover: Callable[[str], float]  # a document's coverage of the question
     doc_gap: Callable[[str], float]  # share of the question's names a document never mentions
     doc_years: Callable[[str], set[int]]
+    doc_record: Callable[[str], dict[str, Any]]  # the document's stored record (title, date, …)
+    doc_text: Callable[[str], str]
     missing_rare: float = 0.0
     missing_entity: float = 0.0
+    change: bool = False  # asks for a change from one value to another ("얼마에서 얼마로")
     unit_dense: Callable[[Unit], float | None] = field(default=lambda u: None)
     best_hit: float = field(init=False)
     best_lexical: float = field(init=False)
@@ -73,6 +81,12 @@ class Question:
     def __post_init__(self) -> None:
         self.best_hit = max((h.score for h in self.hits), default=0.0)
         self.best_lexical = max((h.lexical for h in self.hits), default=0.0)
+        text = self.analysis.text
+        # what tells a document from its near-identical siblings: "6월분", "3차", "2024. 10. 28."
+        self.particulars = list(dict.fromkeys(m.group().replace(" ", "") for m in PARTICULAR.finditer(text)))
+        self.dates = {md for m in MONTH_DAY.finditer(text) if (md := _month_day_of(m)) is not None}
+        self.months = {int(m.group(1)) for m in MONTH.finditer(text) if 1 <= int(m.group(1)) <= 12}
+        self._documents: dict[str, dict[str, float]] = {}
 
     @property
     def focus(self) -> set[str]:
@@ -92,6 +106,7 @@ class Question:
             "has_years": float(bool(a.years)),
             "english": float(a.language == "en"),
             "total_q": float(total_asked(a.text)),
+            "change_q": float(self.change),
             "missing_rare": self.missing_rare,
             "missing_entity": self.missing_entity,
         }
@@ -106,14 +121,27 @@ class Question:
         }
 
     def document(self, doc_id: str) -> dict[str, float]:
-        """How the candidate's document relates to the question."""
+        """How the candidate's document relates to the question (measured once per document)."""
+        if doc_id in self._documents:
+            return self._documents[doc_id]
         years = self.doc_years(doc_id)
         asked = set(self.analysis.years)
-        return {
+        record = self.doc_record(doc_id)
+        title = str(record.get("title") or "")
+        flat = self.doc_text(doc_id).replace(" ", "")
+        specs = self.particulars
+        dates = self.dates
+        doc_date = _month_day(str(record.get("date") or ""))
+        out = {
             "doc": self.doc_cover(doc_id),
             "doc_gap": self.doc_gap(doc_id),
             "doc_year": -1.0 if asked and years and not asked & years else 0.0,
+            "title_cover": self.scorer.coverage(self.scorer.with_entities(title, set(content_terms(title)))) if title else 0.0,
+            "doc_spec": sum(1 for t in specs if t in flat) / len(specs) if specs else 0.0,
+            "date_match": _date_match(doc_date, dates, self.months),
         }
+        self._documents[doc_id] = out
+        return out
 
     def gaps(self, evidence: str) -> dict[str, float]:
         """A quantity the question specifies ("1분기") or the kind of amount it asks (집행액)
@@ -126,6 +154,25 @@ class Question:
             "gap_spec": float(any(t not in flat for t in specs)),
             "gap_measure": float(any(m.removesuffix("액") not in flat for m in measures)),
         }
+
+
+def _month_day(iso: str) -> tuple[int, int] | None:
+    parts = iso.split("-")
+    return (int(parts[1]), int(parts[2])) if len(parts) == 3 else None
+
+
+def _month_day_of(m: re.Match[str]) -> tuple[int, int] | None:
+    month, day = (int(m.group("m")), int(m.group("d"))) if m.group("m") else (int(m.group("m2")), int(m.group("d2")))
+    return (month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
+def _date_match(doc_date: tuple[int, int] | None, dates: set[tuple[int, int]], months: set[int]) -> float:
+    """+1 when the question names the document's own date (or month), -1 when it names another, 0 when it names none."""
+    if doc_date is None or not (dates or months):
+        return 0.0
+    if dates:
+        return 1.0 if doc_date in dates else -1.0
+    return 1.0 if doc_date[0] in months else -1.0
 
 
 def total_asked(question: str) -> bool:
@@ -222,13 +269,14 @@ def unit_features(units: Sequence[Unit], q: Question) -> None:
         is_field = u.chunk.kind != "text" or bool(label)
         is_item = not is_field and bool(marker(u.text))
         dense = q.unit_dense(u)
+        n_values = len({u.text[x:y] for k in typed_kinds(q.kinds) for x, y in type_spans(u.text, k)})
         evidence = " ".join((u.text, u.chunk.context, *u.parent_terms))
         u.features = Evidence(
             sentence=float(not is_field and not is_item), item=float(is_item), field=float(is_field),
             cover=scorer.coverage(terms | both_ctx), own=scorer.coverage_beyond(terms, u.title_terms),
             core=scorer.core_coverage(terms | both_ctx), focus=foc, near=scorer.proximity(content_terms(u.text)),
             col=scorer.coverage(label_terms) if label_terms else 0.0, label=float(labelled), novel=novel,
-            typed=typed, consistent=consistent, year=scorer.year_agreement(yrs), entity_gap=entity_gap(u),
+            typed=typed, consistent=consistent, two_values=float(n_values >= 2), year=scorer.year_agreement(yrs), entity_gap=entity_gap(u),
             masked=float(masked(u.text)), unit_dense=u.hit.dense if dense is None else dense,
             depth=min(u.depth[0], 9) / 9.0, children=float(u.has_children), title=float(is_title(u)),
             length=math.log2(1 + len(u.text)),
@@ -237,7 +285,8 @@ def unit_features(units: Sequence[Unit], q: Question) -> None:
 
 
 
-RELATIVE = {"rel_cover": "cover", "rel_own": "own", "rel_core": "core", "rel_focus": "focus", "rel_typed": "typed", "rel_dense": "unit_dense"}
+RELATIVE = {"rel_cover": "cover", "rel_own": "own", "rel_core": "core", "rel_focus": "focus", "rel_typed": "typed", "rel_dense": "unit_dense",
+            "rel_doc": "doc", "rel_title": "title_cover"}
 
 
 def relative(evidence: Sequence[Evidence]) -> list[Evidence]:
@@ -247,3 +296,18 @@ def relative(evidence: Sequence[Evidence]) -> list[Evidence]:
         return []
     best = {k: max(getattr(e, v) for e in evidence) for k, v in RELATIVE.items()}
     return [replace(e, **{k: getattr(e, v) - best[k] for k, v in RELATIVE.items()}) for e in evidence]
+
+
+def restates(candidate: str, question: str) -> bool:
+    """Whether a candidate only repeats the question: its value (after a "label:" and the list
+    marker) is written in the question itself. An answer says something the question does not."""
+    value = label_value(candidate)
+    flat = re.sub(r"\s+", "", value)
+    return bool(flat) and flat in re.sub(r"\s+", "", question)
+
+
+def label_value(text: str) -> str:
+    """The value of a "label: value" line ("문서번호: X" → "X"), or the text without its list marker."""
+    t = DISPLAY_MARK.sub("", text.strip())
+    m = re.match(r"^[^:：]{1,14}[:：]\s*(\S.*)$", t)
+    return m.group(1) if m else t

@@ -130,6 +130,7 @@ class Ranker:
     confidence_model: Logistic | None  # P(the chosen answer is right) over CONFIDENCE_FEATURES
     threshold: float  # abstain below this confidence
     info: dict[str, Any]
+    side_ratio: float = 0.0  # answers this close to the chosen one's probability are given beside it (0: never)
 
     def probabilities(self, evidence: Sequence[Evidence]) -> np.ndarray:
         """P(the candidate's answer is right) for each candidate."""
@@ -159,7 +160,7 @@ class Ranker:
         kind = "trees" if isinstance(self.model, Trees) else "logistic"
         conf = {"features": list(CONFIDENCE_FEATURES), **self.confidence_model.to_json()} if self.confidence_model else None
         return {"format": FORMAT, "features": list(self.features), "kind": kind, "model": self.model.to_json(),
-                "confidence": conf, "threshold": self.threshold, **self.info}
+                "confidence": conf, "threshold": self.threshold, "side_ratio": self.side_ratio, **self.info}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Ranker:
@@ -173,8 +174,8 @@ class Ranker:
         conf = data.get("confidence")
         if conf is not None and tuple(conf.get("features", ())) != CONFIDENCE_FEATURES:
             raise RankerError("the ranker's confidence model uses other inputs than this version computes: run `assistant train`")
-        info = {k: v for k, v in data.items() if k not in ("format", "features", "kind", "model", "confidence", "threshold")}
-        return cls(names, model, Logistic.from_json(conf) if conf else None, float(data["threshold"]), info)
+        info = {k: v for k, v in data.items() if k not in ("format", "features", "kind", "model", "confidence", "threshold", "side_ratio")}
+        return cls(names, model, Logistic.from_json(conf) if conf else None, float(data["threshold"]), info, float(data.get("side_ratio", 0.0)))
 
     def save(self, path: str | Path) -> Path:
         p = Path(path)
@@ -196,6 +197,32 @@ def choose(ps: Sequence[float], items: Sequence[int] | Callable[[int], int], wan
             if count(i) == want_n:
                 return i
     return best
+
+
+def side_by_side(ps: Sequence[float], chosen: int, places: Sequence[str], values: Callable[[int], str], ratio: float, limit: int = 2) -> list[int]:
+    """Other candidates to answer beside the chosen one: nearly as probable (``ratio`` of its
+    probability or more), from another place (another document, table row or section), and
+    saying something else ("several meetings, several years answer differently"). ``values(i)``
+    is candidate ``i``'s answer value, asked for lazily."""
+    if ratio <= 0 or not len(ps):
+        return []
+    out: list[int] = []
+    seen_places = {places[chosen]}
+    seen_values = {values(chosen)}
+    for i in sorted(range(len(ps)), key=lambda i: (-ps[i], i)):
+        if i == chosen:
+            continue
+        if ps[i] < ratio * ps[chosen] or len(out) >= limit:
+            break
+        if places[i] in seen_places:
+            continue
+        v = values(i)
+        if not v or any(v in w or w in v for w in seen_values):
+            continue
+        out.append(i)
+        seen_places.add(places[i])
+        seen_values.add(v)
+    return out
 
 
 def ranker_path() -> Path:

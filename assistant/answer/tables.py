@@ -134,6 +134,11 @@ class TableCandidate:
         return self.view.hit
 
     @property
+    def place(self) -> str:
+        """Where it stands: its document, table and row."""
+        return f"{self.view.hit.chunk.doc_id}|t{self.view.table.index}|r{self.r}"
+
+    @property
     def text(self) -> str:
         if self.kind != "cell":
             return " ".join(self.view.columns[1:]) if self.kind == "header" else " ".join(r[self.j].text for r in self.view.table.rows)
@@ -294,7 +299,10 @@ def expand(best: TableCandidate, candidates: Sequence[TableCandidate]) -> TableM
                 if (r, j) not in cells and type_spans(value_cell(table, r, j).text, t):
                     cells.append((r, j))
                     break
-    if "amount" in typed_q and value_cell(table, r0, j0).value is None and table.layout == "grid":
+    if q.change and table.layout == "grid":
+        # "얼마에서 얼마로": the other values of the row (before and after)
+        cells += [(r0, j) for j in range(view.width) if (r0, j) not in cells and j not in view.label_cols and table.rows[r0][j].value is not None]
+    elif "amount" in typed_q and value_cell(table, r0, j0).value is None and table.layout == "grid":
         # "○ 자문회의 운영 400,000원*4회" explains an amount kept in another column of the row
         cells += [(r0, j) for j in range(view.width) if (r0, j) not in cells and j not in view.label_cols and table.rows[r0][j].value is not None]
     rows = [r0]

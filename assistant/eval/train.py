@@ -20,7 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from ..answer import CONFIDENCE_FEATURES, FEATURES, Answerer, Logistic, Ranker, Trees, choose, confidence_features, feature_matrix
+from ..answer import (
+    CONFIDENCE_FEATURES,
+    FEATURES,
+    Answerer,
+    Logistic,
+    Ranker,
+    Trees,
+    choose,
+    confidence_features,
+    feature_matrix,
+    side_by_side,
+)
 from ..records import Answer, Evidence
 from ..search import requested_count
 from .metrics import answer_contains, answer_precision
@@ -33,6 +44,7 @@ log = logging.getLogger(__name__)
 MODEL_FEATURES = tuple(f for f in FEATURES if f != "masked")
 WRONG_COST = 2.0  # a wrong answer (or an answer where there is none) costs two right ones
 CONFIDENT = 0.8  # "answers given with confidence ≥ 0.8" in the report
+SIDE_RATIOS = (0.0, 0.7, 0.85)  # tried: answers this close to the chosen one's probability given beside it
 
 
 @dataclass
@@ -56,6 +68,10 @@ class TurnData:
     items: np.ndarray  # the number of items each composes to
     doc: list[str] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
+    place: list[str] = field(default_factory=list)  # document and section or table row
+    values: list[tuple[str, ...]] = field(default_factory=list)  # each candidate's answer values
+    has_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    wants_list: bool = False
 
 
 def collect(items: Sequence[Item], answerer: Answerer, progress: Callable[[int, int], None] | None = None) -> list[TurnData]:
@@ -83,6 +99,8 @@ def collect(items: Sequence[Item], answerer: Answerer, progress: Callable[[int, 
                 feature_matrix([c.features for c in found.candidates], MODEL_FEATURES), label, prec,
                 np.array([bool(c.features.masked) for c in found.candidates]), np.array([len(a.items) for a in answers]),
                 [c.hit.chunk.doc_id for c in found.candidates], [a.text for a in answers],
+                [c.place for c in found.candidates], [a.values or (a.text,) for a in answers],
+                np.array([bool(a.items) for a in answers]), bool(found.candidates) and bool(found.candidates[0].features.wants_list),
             ))
     return out
 
@@ -198,7 +216,11 @@ class Outcome:
     inputs: np.ndarray  # the confidence model's inputs
 
 
-def outcomes(turns: Sequence[TurnData], probs: Sequence[np.ndarray], alternatives: int) -> list[Outcome]:
+def _value_key(t: TurnData, k: int) -> str:
+    return "" if t.is_masked[k] else "".join("".join(v.split()) for v in t.values[k])
+
+
+def outcomes(turns: Sequence[TurnData], probs: Sequence[np.ndarray], alternatives: int, side_ratio: float = 0.0) -> list[Outcome]:
     out = []
     for t, ps in zip(turns, probs, strict=True):
         if not len(ps):
@@ -206,12 +228,20 @@ def outcomes(turns: Sequence[TurnData], probs: Sequence[np.ndarray], alternative
             continue
         i = choose(ps, t.items, t.want_n, alternatives)
         is_masked = bool(t.is_masked[i])
+        beside: list[int] = []
+        if not is_masked and not t.wants_list and not t.has_items[i]:
+            beside = side_by_side(ps, i, t.place, lambda k, t=t: _value_key(t, k), side_ratio)
         if t.masked:
             right = is_masked and t.doc[i] in t.docs
+        elif beside:
+            right = answer_contains("\n".join(t.text[k] for k in [i, *beside]), t.answers)
         else:
             right = bool(t.label[i]) and not is_masked
         evidence = Evidence(**dict(zip(MODEL_FEATURES, t.x[i].tolist(), strict=True)))
-        out.append(Outcome(t, float(ps[i]), right, is_masked, float(t.precision[i]), confidence_features(ps, i, evidence)))
+        precision = float(t.precision[i])
+        if beside and t.answers:
+            precision = answer_precision([v for k in [i, *beside] for v in t.values[k]], t.answers)
+        out.append(Outcome(t, float(ps[i]), right, is_masked, precision, confidence_features(ps, i, evidence)))
     return out
 
 
@@ -300,6 +330,8 @@ def train(
     """Fit the ranker on the development items and report its cross-validated figures (and, with
     ``heldout``, its figures on the fixed held-out fold, which it never sees while fitting)."""
     t0 = time.perf_counter()
+    if not heldout:  # the held-out fold is neither fitted on nor looked at
+        items = [it for it in items if not is_heldout(it)]
     turns = collect(items, answerer, progress)
     dev = [t for t in turns if not t.heldout]
     held = [t for t in turns if t.heldout]
@@ -309,22 +341,26 @@ def train(
     cv: dict[str, Any] = {}
     best_kind, best_utility = kinds[0], -math.inf
     per_kind: dict[str, tuple[list[Outcome], np.ndarray, float]] = {}
+    best_ratio = 0.0
     for kd in kinds:
-        outs = outcomes(dev, out_of_fold(dev, kd, folds), alternatives)
-        conf = calibrated(outs, folds)
-        thr, table = choose_threshold(outs, conf)
-        utility = max(r["utility"] for r in table)
-        per_kind[kd] = (outs, conf, thr)
-        cv[kd] = {"threshold": thr, **scores(outs, conf, thr), "utility": utility}
-        if utility > best_utility:
-            best_kind, best_utility = kd, utility
+        oof = out_of_fold(dev, kd, folds)
+        for ratio in SIDE_RATIOS:
+            outs = outcomes(dev, oof, alternatives, ratio)
+            conf = calibrated(outs, folds)
+            thr, table = choose_threshold(outs, conf)
+            utility = max(r["utility"] for r in table)
+            cv[f"{kd}, side-by-side {ratio:g}"] = {"threshold": thr, **scores(outs, conf, thr), "utility": utility}
+            if utility > best_utility:
+                best_kind, best_utility, best_ratio = kd, utility, ratio
+                per_kind[kd] = (outs, conf, thr)
     outs, conf, thr = per_kind[best_kind]
     model = fit_model(*_training_rows(dev), best_kind)
-    in_sample = outcomes(dev, [_probabilities(model, t.x) for t in dev], alternatives)
+    in_sample = outcomes(dev, [_probabilities(model, t.x) for t in dev], alternatives, best_ratio)
     confidence = fit_confidence(outs)
     in_conf = _confidence(confidence, in_sample)
     report: dict[str, Any] = {
         "model": best_kind,
+        "side_ratio": best_ratio,
         "features": list(MODEL_FEATURES),
         "data_hash": data_hash(dev),
         "folds": folds,
@@ -340,11 +376,11 @@ def train(
         "fit_seconds": round(time.perf_counter() - t1, 1),
     }
     if heldout and held:
-        h_outs = outcomes(held, [_probabilities(model, t.x) for t in held], alternatives)
+        h_outs = outcomes(held, [_probabilities(model, t.x) for t in held], alternatives, best_ratio)
         h_conf = _confidence(confidence, h_outs)
         report["heldout"] = scores(h_outs, h_conf, thr)
         report["heldout_by_kind"] = report_by(h_outs, h_conf, thr, lambda t: t.kind or "-")
-    ranker = Ranker(MODEL_FEATURES, model, confidence, thr, {"report": report})
+    ranker = Ranker(MODEL_FEATURES, model, confidence, thr, {"report": report}, best_ratio)
     return ranker, report
 
 

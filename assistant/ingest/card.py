@@ -48,8 +48,10 @@ def card_lines(doc: Document) -> list[tuple[str, str, int | None]]:
     add("recipients", ", ".join(doc.recipients))
     add("via", ", ".join(doc.via))
     add("sender", doc.sender)
-    for a in doc.approvals:
-        add(a.role, f"{a.position} {a.name}", _find(text, a.position))
+    for role in ("drafter", "reviewer", "approver", "cooperator"):
+        signers = [a for a in doc.approvals if a.role == role]
+        if signers:
+            add(role, ", ".join(f"{a.position} {a.name}".strip() for a in signers), _find(text, signers[0].position))
     for i, att in enumerate(doc.attachments, start=1):
         add("attachment", f"{i}. {att}" if len(doc.attachments) > 1 else att, _find(text, att[:20]))
     add("disclosure", doc.disclosure)

@@ -8,6 +8,7 @@ from .fusion import minmax, ranked, rrf, weighted
 from .query import (
     QueryAnalysis,
     analyse,
+    asks_change,
     asks_typed,
     entities_in,
     focus_en,
@@ -29,6 +30,7 @@ __all__ = [
     "RetrievalSettings",
     "Retriever",
     "analyse",
+    "asks_change",
     "asks_typed",
     "entities_in",
     "focus_en",

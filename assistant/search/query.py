@@ -11,6 +11,7 @@ from typing import Any
 from ..ingest import get_kiwi, terms
 from ..lexicon import (
     ASKED_COUNTERS,
+    CHANGE_ASK,
     CODE,
     EN_NUMBERS,
     EN_PHONE_CUES,
@@ -317,3 +318,8 @@ def wants_list(q: str, a: QueryAnalysis) -> bool:
         return bool(re.search(r"\b(list|all|what are|which are)\b", low)) or bool(plural and not plural.group(1).endswith("ss"))
     return (requested_count(q) not in (None, 1) or any(c in q for c in LIST_CUES)
             or bool(re.search(r"\d+\s*(개|가지|곳)\s*(는|은|를|을|가|이)?\s*[?？]?$", q)) or bool(LIST_ENDINGS.search(q)))
+
+
+def asks_change(question: str) -> bool:
+    """Whether the question asks for a change from one value to another ("얼마에서 얼마로 줄었어?")."""
+    return bool(CHANGE_ASK.search(question))
