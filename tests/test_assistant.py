@@ -1,76 +1,66 @@
-"""The assistant on the examples of the issue: lists, table lookups, facts, abstention, follow-ups."""
+"""The answering pipeline's contracts, whatever the trained ranker chooses: what an answer record
+holds, that a cited answer's value is in the text it cites, that a masked value is never an answer,
+follow-ups, filters, bad input. How often the ranker is right is measured by cross-validation
+(tests/test_answer_quality.py), not asserted question by question here."""
 
+import re
+
+import pytest
 from corpus_paths import DOC
 
-from assistant.records import Filters
+from assistant.answer.compose import Composer
+from assistant.records import Answer, Citation, Filters
+
+SEED_QUESTIONS = (
+    "2019년에 우호교류협약을 맺은 지자체는?",
+    "서울-지역간 우호교류협약 사업의 2022년 예산액은?",
+    "역량강화 분과회의는 언제?",
+    "지역균형발전 추진 사업 담당 주무관은?",
+    "지역상생 기본계획은 언제 수립됐어?",
+    "소통행정-3 협치 강화 사업은 어느 부서가 추진해?",
+    "which municipalities signed in 2019?",
+    "배덕환 과장 전화번호는?",
+)
 
 
-def flat(text):
-    return text.replace(" ", "")
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
-def test_list_answer_is_complete_with_count(assistant):
-    a = assistant.ask("2019년에 우호교류협약을 맺은 지자체는?")
-    assert not a.abstained and a.kind == "list"
-    assert len(a.items) == 12 and a.items[0] == "고성" and a.items[-1] == "옥천"
-    assert a.text.startswith("12개")
+@pytest.mark.parametrize("question", SEED_QUESTIONS)
+def test_a_cited_answer_holds_what_it_cites(assistant, question):
+    a = assistant.ask(question)
+    assert a.citations, "an answer or an abstention shows its sources"
+    if a.abstained or a.kind in ("list", "multi"):
+        return
+    text = assistant.index.store.document_text(a.citations[0].doc_id)
     c = a.citations[0]
-    assert c.doc_id == DOC["budget"] and "추진실적" in " ".join(c.section_path)
-    text = assistant.index.store.document_text(c.doc_id)
-    assert "고성" in text[c.start : c.end] and "옥천" in text[c.start : c.end]
+    cited = flat(text[c.start : c.end]) + flat(c.excerpt)
+    assert a.values and any(flat(v)[:6] in cited for v in a.values), (question, a.values, text[c.start : c.end])
 
 
-def test_seven_fields(assistant):
-    a = assistant.ask("서울시와 대전시가 협력하기로 한 분야는?")
-    assert len(a.items) == 7 and "트램건설 기술교류 활성화" in a.items
-    assert a.citations[0].doc_id == DOC["press"]
+def test_answer_record_and_timings(assistant):
+    d = assistant.ask("2020년 우호교류협약 체결 지자체는?").to_dict()
+    assert {"text", "abstained", "citations", "tables", "confidence", "timings", "values", "evidence"} <= set(d)
+    assert {"doc", "start", "end", "excerpt"} <= set(d["citations"][0])
+    assert d["timings"]["total_ms"] > 0 and "retrieve_ms" in d["timings"]
+    assert 0.0 <= d["confidence"] <= 1.0
 
 
-def test_table_lookup_with_value_unit_and_rows(assistant):
-    a = assistant.ask("서울-지역간 우호교류협약 사업의 2022년 예산액은?")
-    assert a.kind == "table" and "98,450천원" in a.text
-    t = a.tables[0]
-    assert t.unit == "천원, %" and t.rows and "98,450" in t.rows[0]
-    assert t.highlight is not None and t.rows[t.highlight[0]][t.highlight[1]] == "98,450"
-
-
-def test_transposed_table_and_contact(assistant):
-    assert "9.15.(화)10:30" in flat(assistant.ask("역량강화 분과회의는 언제?").text)
-    assert "구혜림" in assistant.ask("지역균형발전 추진 사업 담당 주무관은?").text
-
-
-def test_fact_answers_carry_the_clause(assistant):
-    a = assistant.ask("지역상생 기본계획은 언제 수립됐어?")
-    assert "'15. 6. 29" in a.text and a.citations
-    c = a.citations[0]
-    assert c.excerpt[c.highlight[0] : c.highlight[1]].endswith("('15. 6. 29)")
-
-
-def test_abstains_on_missing_year(assistant):
-    a = assistant.ask("2023년 지역균형발전 예산은?")
-    assert a.abstained and "2023" in a.text and a.citations  # nearest passages are shown
-    assert a.citations[0].doc_id == DOC["balance"]
-
-
-def test_abstains_on_unknown_city(assistant):
-    assert assistant.ask("서울시와 부산시가 교류강화 업무협약에서 협력하기로 한 분야는?").abstained
-
-
-def test_followups_use_the_conversation(assistant):
+def test_followups_are_resolved_against_the_conversation(assistant):
     first = assistant.ask("2019년에 우호교류협약을 체결한 지자체는?")
     second = assistant.ask("그럼 2020년에는?", history=[first])
-    assert "2020" in second.query and {"계룡", "당진"} <= set(second.items)
-    a = assistant.ask("서울시와 세종시의 협력 분야는?")
-    b = assistant.ask("대전시는?", history=[a])
-    assert "대전" in b.query and "트램건설 기술교류 활성화" in b.items
+    assert "2020" in second.query and "지자체" in second.query
     # history given as plain question strings (the web API)
     c = assistant.ask("대전시는?", history=["서울시와 세종시의 협력 분야는?"])
-    assert c.items == b.items
+    assert "대전" in c.query and "협력" in c.query
 
 
-def test_english_question(assistant):
-    a = assistant.ask("Which municipalities signed friendship agreements with Seoul in 2019?")
-    assert a.language == "en" and "옥천" in a.text and a.text.startswith("12 items")
+def test_overlong_conversation_turns_are_skipped(assistant):
+    a = assistant.ask("그럼 2020년에는?", history=[{"question": "가" * 5000}] * 50)
+    assert a.query == "그럼 2020년에는?"  # nothing to follow up on: the turns were too long to be questions
+    follow = assistant.ask("그럼 2020년에는?", history=[{"question": "가" * 5000}, "2019년에 우호교류협약을 맺은 지자체는?"])
+    assert "2020" in follow.query and "지자체" in follow.query
 
 
 def test_filters_narrow_the_search(assistant):
@@ -89,11 +79,11 @@ def test_bad_questions_get_a_polite_message(assistant):
     assert markup.text and "<script>" not in markup.text
 
 
-def test_answer_record_and_timings(assistant):
-    d = assistant.ask("2020년 우호교류협약 체결 지자체는?").to_dict()
-    assert {"text", "abstained", "citations", "tables", "confidence", "timings"} <= set(d)
-    assert {"doc", "start", "end", "excerpt"} <= set(d["citations"][0])
-    assert d["timings"]["total_ms"] > 0 and "retrieve_ms" in d["timings"]
+def test_explain_lists_the_candidates_with_their_features(assistant):
+    e = assistant.explain("서울-지역간 우호교류협약 사업의 2022년 예산액은?")
+    assert e["candidates"] and all({"doc", "text", "p", "features"} <= set(c) for c in e["candidates"])
+    ps = [c["p"] for c in e["candidates"]]
+    assert ps == sorted(ps, reverse=True)
 
 
 def test_conversation_markdown(assistant):
@@ -101,65 +91,40 @@ def test_conversation_markdown(assistant):
 
     a = assistant.ask("2019년에 우호교류협약을 맺은 지자체는?")
     md = conversation_markdown([a])
-    assert md.startswith("# 대화 기록") and "[1]" in md and DOC["budget"] in md
+    assert md.startswith("# 대화 기록") and "[1]" in md and a.citations[0].doc_id in md
 
 
-def test_briefs_english_example(assistant):
-    a = assistant.ask("which municipalities signed in 2019?")
-    assert not a.abstained and "고성" in a.text and "옥천" in a.text
+# -- composition, without the ranker ------------------------------------------------------------
+def _citation(n: int, doc: str, title: str, section: tuple[str, ...]) -> Citation:
+    return Citation(n, doc, title, section, "…", (0, 1), 0, 1, n)
 
 
-def test_named_place_missing_from_a_document_rules_it_out(assistant):
-    # 000 has a 2018 결산 row too; the question names 금천구, which only 003 mentions
-    a = assistant.ask("금천구 협치 사업 2018년 집행액은?")
-    assert not a.abstained and a.citations[0].doc_id == DOC["performance"] and "131" in a.text
-    assert assistant.ask("지역균형발전 사업 2020년 집행액은?").abstained  # 002 has no 2020 결산; 003 is not about it
+def test_answers_side_by_side_keep_their_own_sources(assistant):
+    composer = Composer(assistant.sources)
+    a = Answer("회의는 언제?", "10. 14.(수) [1]", False, (_citation(1, "a.txt", "9월 분과회의 결과 보고", ("개최 개요",)),), values=("10. 14.(수)",))
+    b = Answer("회의는 언제?", "11. 2.(월) [1]", False, (_citation(1, "b.txt", "10월 분과회의 결과 보고", ("개최 개요",)),), values=("11. 2.(월)",))
+    both = composer.side_by_side([a, b])
+    assert both.kind == "multi" and [c.number for c in both.citations] == [1, 2]
+    lines = both.text.splitlines()
+    assert lines[0].startswith("9월 분과회의 결과 보고, 개최 개요: 10. 14.(수)") and lines[0].endswith("[1]")
+    assert lines[1].endswith("[2]") and both.values == ("10. 14.(수)", "11. 2.(월)")
 
 
-def test_table_answer_names_only_the_asked_column(assistant):
-    a = assistant.ask("2020년 우호교류 사업의 집행액은?")
-    assert "97,242" in a.text and "집행잔액" not in a.text
+def test_a_masked_value_is_never_an_answer(tmp_path, embedder):
+    """A published document masks the asked value: the answer says so, or abstains; it never
+    shows the mask, and a list leaves masked items out."""
+    from assistant.answer import Answerer
+    from assistant.index import Indexer
 
-
-def test_overlong_conversation_turns_are_skipped(assistant):
-    a = assistant.ask("그럼 2020년에는?", history=[{"question": "가" * 5000}] * 50)
-    assert a.query == "그럼 2020년에는?"  # nothing to follow up on: the turns were too long to be questions
-    follow = assistant.ask("그럼 2020년에는?", history=[{"question": "가" * 5000}, "2019년에 우호교류협약을 맺은 지자체는?"])
-    assert "2020" in follow.query and "지자체" in follow.query
-
-
-def test_a_sentence_about_another_city_does_not_answer(assistant):
-    history = [assistant.ask("서울시와 세종시의 협력 분야는?")]
-    history.append(assistant.ask("대전시는?", history))
-    a = assistant.ask("대전이랑은 예전에 언제 협약을 맺었었지?", history)
-    assert not a.abstained and "2015" in a.text
-
-
-def test_a_label_value_row_is_read_pair_by_pair(assistant):
-    # "총사업비 | 1,194백만원 | 사업유형 | 계속/자체/운영 | 추진부서 | 마을자치과": 추진부서 names 마을자치과,
-    # and the 협업내용 beside 협업부서 does not make 전부서 the department that runs the project
-    for q in ("소통행정-3 협치 강화 사업은 어느 부서가 추진해?", "Which department runs the 소통행정-3 governance strengthening project?"):
-        a = assistant.ask(q)
-        assert not a.abstained and "마을자치과" in a.text, q
-
-
-def test_phone_questions_in_english_and_korean(assistant):
-    for q in ("What is the phone number of 배덕환, head of the 대외협력과?", "배덕환 과장 전화번호는?"):
-        a = assistant.ask(q)
-        assert not a.abstained and "2133-6650" in a.text, q
-    a = assistant.ask("소통행정-3 보고서 작성자 중 담당자 이름과 내선번호는?")
-    assert not a.abstained and "박은혜" in a.text and "2205" in a.text
-
-
-def test_a_group_total_beats_a_breakdown_row_that_shares_a_common_word(assistant):
-    # 예산 총괄's 사무관리비 row (94,450) against 산출근거's "○ 우호교류사업 발굴 … = 8,800천원" under the
-    # merged label 사무관리비: that row shares only 사업 with the question beyond its label
-    a = assistant.ask("우호교류협약 사업의 2022년 사무관리비 예산은?")
-    assert not a.abstained and "94,450" in a.text
-
-
-def test_a_document_code_the_question_names_rules_out_other_documents(corpus_assistant):
-    # the press release's contact row (담당자 이정은 2133-6669) is not the 소통행정-3 report's contact
-    a = corpus_assistant.ask("소통행정-3 보고서 담당자 이름과 내선번호는?")
-    assert "이정은" not in a.text and "2133-6669" not in a.text
-    assert a.abstained or "박은혜" in a.text
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pay.txt").write_text(
+        "# 2025년 청년수당 5월분 지급\n\n1. 지급 개요\n- 지급 인원 : 3,120명\n- 지급 금액 : ****원\n- 지급 대상 : 홍○○, 김○○, 서울 청년\n",
+        encoding="utf-8",
+    )
+    Indexer(tmp_path / "index", embedder, tmp_path / "cache.sqlite").build([corpus])
+    answerer = Answerer(tmp_path / "index", embedder)
+    for q in ("2025년 청년수당 5월분 지급 금액은 얼마야?", "5월분 지급 대상은 누구누구야?", "5월분 지급 인원은?"):
+        a = answerer.ask(q)
+        shown = " ".join((a.text, *a.values, *a.items))
+        assert "****" not in shown and "○○" not in shown, (q, a.text)

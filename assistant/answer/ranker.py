@@ -31,6 +31,7 @@ FEATURES: tuple[str, ...] = tuple(f.name for f in fields(Evidence))
 CONFIDENCE_FEATURES: tuple[str, ...] = (
     "p_top", "p_second", "margin", "p_mass", "typed_q", "wants_list", "has_years", "english", "missing_rare", "missing_entity",
     "doc_gap", "entity_gap", "year", "doc_year", "typed", "gap_spec", "gap_measure", "cover", "core", "focus",
+    "doc", "doc_spec", "date_match", "title_cover", "has_focus", "label",
 )
 FORMAT = 1
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,17 +33,20 @@ from ..answer import (
     feature_matrix,
     side_by_side,
 )
+from ..lexicon import YEAR, YEAR_MAX, years_in
 from ..records import Answer, Evidence
 from ..search import requested_count
 from .metrics import answer_contains, answer_precision
-from .questions import Item, is_heldout
+from .questions import Item, Turn, is_heldout
 
 log = logging.getLogger(__name__)
 
 #: features the model is fitted on: all but the mask flag (a masked candidate is never an
 #: answer: where it wins, the assistant says the value is not disclosed)
 MODEL_FEATURES = tuple(f for f in FEATURES if f != "masked")
-WRONG_COST = 2.0  # a wrong answer (or an answer where there is none) costs two right ones
+# a wrong answer (or an answer where there is none) costs what a right one gains: answer when the
+# calibrated confidence says right is likelier than wrong (the answer shows its sources to check)
+WRONG_COST = 1.0
 CONFIDENT = 0.8  # "answers given with confidence ≥ 0.8" in the report
 SIDE_RATIOS = (0.0, 0.7, 0.85)  # tried: answers this close to the chosen one's probability given beside it
 
@@ -72,6 +76,7 @@ class TurnData:
     values: list[tuple[str, ...]] = field(default_factory=list)  # each candidate's answer values
     has_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     wants_list: bool = False
+    synthetic: bool = False  # a near miss made from a real question: fitted on, never scored
 
 
 def collect(items: Sequence[Item], answerer: Answerer, progress: Callable[[int, int], None] | None = None) -> list[TurnData]:
@@ -102,6 +107,36 @@ def collect(items: Sequence[Item], answerer: Answerer, progress: Callable[[int, 
                 [c.place for c in found.candidates], [a.values or (a.text,) for a in answers],
                 np.array([bool(a.items) for a in answers]), bool(found.candidates) and bool(found.candidates[0].features.wants_list),
             ))
+    return out
+
+
+def near_misses(items: Sequence[Item], collection_text: str, limit: int = 120) -> list[Item]:
+    """Unanswerable questions made from answerable ones by changing what tells their document
+    apart to something no document holds: a year, a round ("3차"), a month's share ("6월분").
+    Real unanswerable questions are scarce; these teach the confidence that a near miss is a miss."""
+    flat = collection_text.replace(" ", "")
+    present = set(years_in(collection_text))
+    out: list[Item] = []
+    for item in items:
+        if item.conversation or not item.turns[0].answers or len(out) >= limit:
+            continue
+        q = item.turns[0].question
+        changed = None
+        years = years_in(q)
+        if years:
+            absent = next((y for y in range(max(present | set(years)) + 3, YEAR_MAX) if y not in present), None)
+            if absent is not None:
+                changed = YEAR.sub(lambda m, a=absent: str(a) if m.group(1) else f"'{str(a)[2:]}", q, count=1)
+        if changed is None:
+            m = re.search(r"(\d{1,2})\s*(차|월분)", q)
+            if m:
+                n = int(m.group(1))
+                for k in range(n + 5, n + 30):
+                    if f"{k}{m.group(2)}" not in flat and (m.group(2) != "월분" or k <= 12):
+                        changed = q[: m.start(1)] + str(k) + q[m.end(1) :]
+                        break
+        if changed and changed != q:
+            out.append(Item(f"{item.id}~miss", (Turn(changed, (), ()),), item.source, "near-miss"))
     return out
 
 
@@ -326,13 +361,20 @@ def train(
     folds: int = 5,
     heldout: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    augment: bool = True,
 ) -> tuple[Ranker, dict[str, Any]]:
     """Fit the ranker on the development items and report its cross-validated figures (and, with
     ``heldout``, its figures on the fixed held-out fold, which it never sees while fitting)."""
     t0 = time.perf_counter()
     if not heldout:  # the held-out fold is neither fitted on nor looked at
         items = [it for it in items if not is_heldout(it)]
-    turns = collect(items, answerer, progress)
+    dev_items = [it for it in items if not is_heldout(it)]
+    misses = near_misses(dev_items, "\n".join(answerer.sources.text(d) for d in answerer.index.doc_order)) if augment else []
+    turns = collect([*items, *misses], answerer, progress)
+    for t in turns:
+        if t.id.endswith("~miss"):
+            t.synthetic = True
+            t.group = next((it.group for it in dev_items if f"{it.id}~miss" == t.id), t.group)
     dev = [t for t in turns if not t.heldout]
     held = [t for t in turns if t.heldout]
     alternatives = answerer.settings.count_alternatives
@@ -345,18 +387,20 @@ def train(
     for kd in kinds:
         oof = out_of_fold(dev, kd, folds)
         for ratio in SIDE_RATIOS:
-            outs = outcomes(dev, oof, alternatives, ratio)
-            conf = calibrated(outs, folds)
+            every = outcomes(dev, oof, alternatives, ratio)
+            conf_all = calibrated(every, folds)  # near misses are fitted on, not scored
+            real = [i for i, o in enumerate(every) if not o.turn.synthetic]
+            outs, conf = [every[i] for i in real], conf_all[real]
             thr, table = choose_threshold(outs, conf)
             utility = max(r["utility"] for r in table)
             cv[f"{kd}, side-by-side {ratio:g}"] = {"threshold": thr, **scores(outs, conf, thr), "utility": utility}
             if utility > best_utility:
                 best_kind, best_utility, best_ratio = kd, utility, ratio
-                per_kind[kd] = (outs, conf, thr)
-    outs, conf, thr = per_kind[best_kind]
+                per_kind[kd] = (outs, conf, thr, every)
+    outs, conf, thr, every = per_kind[best_kind]
     model = fit_model(*_training_rows(dev), best_kind)
-    in_sample = outcomes(dev, [_probabilities(model, t.x) for t in dev], alternatives, best_ratio)
-    confidence = fit_confidence(outs)
+    in_sample = outcomes([t for t in dev if not t.synthetic], [_probabilities(model, t.x) for t in dev if not t.synthetic], alternatives, best_ratio)
+    confidence = fit_confidence(every)
     in_conf = _confidence(confidence, in_sample)
     report: dict[str, Any] = {
         "model": best_kind,
@@ -365,7 +409,8 @@ def train(
         "data_hash": data_hash(dev),
         "folds": folds,
         "threshold": thr,
-        "samples": {"turns": len(dev), "candidates": int(sum(len(t.x) for t in dev)),
+        "samples": {"turns": sum(1 for t in dev if not t.synthetic), "near_misses": sum(1 for t in dev if t.synthetic),
+                    "candidates": int(sum(len(t.x) for t in dev)),
                     "positives": int(sum(t.label.sum() for t in dev)), "documents": len({t.group for t in dev})},
         "cross_validated": scores(outs, conf, thr),
         "cross_validated_by_set": report_by(outs, conf, thr, lambda t: t.source),
