@@ -6,7 +6,7 @@ search, index and ingest; knows nothing of the UI.
 """
 
 from .answerer import MAX_HISTORY_TURNS, Answerer, AnswerSettings, Candidates, sanitize
-from .compose import MSG
+from .compose import MSG, kinds_held
 from .generation import Generator
 from .ranker import (
     CONFIDENCE_FEATURES,
@@ -16,6 +16,7 @@ from .ranker import (
     RankerError,
     Trees,
     choose,
+    complements,
     confidence_features,
     feature_matrix,
     load_ranker,
@@ -37,8 +38,10 @@ __all__ = [
     "RankerError",
     "Trees",
     "choose",
+    "complements",
     "confidence_features",
     "feature_matrix",
+    "kinds_held",
     "load_ranker",
     "ranker_path",
     "sanitize",

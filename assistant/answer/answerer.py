@@ -37,13 +37,14 @@ from ..search import (
     question_kinds,
     requested_count,
     resolve_followup,
+    typed_kinds,
     wants_list,
 )
 from .candidates import Unit, units_of
-from .compose import MSG, Composer, value_key
+from .compose import MSG, Composer, kinds_held, value_key
 from .evidence import EvidenceScorer
 from .features import Question, entities_missing_from, named_entities, relative, restates, unit_features
-from .ranker import Ranker, choose, load_ranker, side_by_side
+from .ranker import Ranker, choose, complements, load_ranker, side_by_side
 from .sources import BoundedCache, Sources
 from .tables import TableCandidate, TableView, expand, table_candidates
 
@@ -81,6 +82,7 @@ class Candidates:
     query: str
     candidates: list[Candidate]
     answers: list[Answer]
+    kinds: tuple[str, ...] = ()  # the kinds of value the question asks for
 
 
 def sanitize(question: str) -> str:
@@ -277,7 +279,7 @@ class Answerer:
             return Candidates(query, [], [])
         found = self._gather(analysis, kinds, wants, hits, vector)
         answers = [self._compose(question, query, analysis, kinds, wants, c, found, hits) for c in found]
-        return Candidates(query, found, answers)
+        return Candidates(query, found, answers, tuple(kinds))
 
     def _unit_similarity(self, texts: list[str], vector: np.ndarray) -> dict[str, float]:
         """Cosine similarity of each candidate sentence to the question (sentences embedded once)."""
@@ -372,6 +374,9 @@ class Answerer:
         if not wants and not answer.items:
             beside = side_by_side(ps, i, [c.place for c in found], lambda k: value_key(answer_of(k)) if not found[k].features.masked else "",
                                   self.ranker.side_ratio)
+            asked = typed_kinds(kinds)
+            beside += complements(ps, i, [c.hit.chunk.doc_id for c in found],
+                                  lambda k: frozenset() if found[k].features.masked else kinds_held(answer_of(k), asked), asked, beside)
             if beside:
                 answer = self.composer.side_by_side([answer, *(answer_of(k) for k in beside)])
         return replace(answer, confidence=confidence, evidence=feats)

@@ -41,6 +41,8 @@ class Unit:
         c = self.hit.chunk
         if c.table is not None:
             return f"{c.doc_id}|t{c.table}|r{c.row}"
+        if c.kind == "card":  # each field of the card stands on its own
+            return f"{c.doc_id}|card|{self.start}"
         return f"{c.doc_id}|{c.kind}|s{c.section}"
 
 

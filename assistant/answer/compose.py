@@ -273,6 +273,12 @@ class Composer:
         return Answer(question, msg, True, citations, (), confidence, kind="abstain", query=query, language=lang)
 
 
+def kinds_held(answer: Answer, kinds: Sequence[str]) -> frozenset[str]:
+    """The asked kinds of value an answer holds (a date for "when", a document number for "docnum" …)."""
+    text = " ".join(answer.values) if answer.values else answer.text
+    return frozenset(k for k in kinds if type_spans(text, k))
+
+
 def value_key(answer: Answer) -> str:
     """What an answer says, for telling answers apart (white space and citation markers ignored)."""
     core = " ".join(answer.values) if answer.values else re.sub(r"\s*\[\d+\]", "", answer.text)

@@ -226,6 +226,26 @@ def side_by_side(ps: Sequence[float], chosen: int, places: Sequence[str], values
     return out
 
 
+def complements(ps: Sequence[float], chosen: int, docs: Sequence[str], kinds_of: Callable[[int], frozenset[str]], asked: Sequence[str],
+                skip: Sequence[int] = ()) -> list[int]:
+    """Candidates that complete a question asking for several kinds of value ("언제 열렸고 어디서",
+    "문서번호와 시행일은?"): for each asked kind the chosen answer lacks, the most probable candidate of
+    the same document that holds it. ``kinds_of(i)`` is the set of kinds candidate ``i``'s answer holds."""
+    if len(asked) < 2 or not len(ps):
+        return []
+    have = set(kinds_of(chosen))
+    out: list[int] = []
+    for kind in asked:
+        if kind in have:
+            continue
+        for i in sorted(range(len(ps)), key=lambda i: (-ps[i], i)):
+            if i != chosen and i not in out and i not in skip and docs[i] == docs[chosen] and kind in kinds_of(i):
+                out.append(i)
+                have |= kinds_of(i)
+                break
+    return out
+
+
 def ranker_path() -> Path:
     return Path(str(resources.files("assistant.data").joinpath("ranker.json")))
 

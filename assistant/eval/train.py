@@ -29,13 +29,15 @@ from ..answer import (
     Ranker,
     Trees,
     choose,
+    complements,
     confidence_features,
     feature_matrix,
+    kinds_held,
     side_by_side,
 )
 from ..lexicon import YEAR, YEAR_MAX, years_in
 from ..records import Answer, Evidence
-from ..search import requested_count
+from ..search import requested_count, typed_kinds
 from .metrics import answer_contains, answer_precision
 from .questions import Item, Turn, is_heldout
 
@@ -77,6 +79,8 @@ class TurnData:
     has_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     wants_list: bool = False
     synthetic: bool = False  # a near miss made from a real question: fitted on, never scored
+    asked: tuple[str, ...] = ()  # the typed kinds of value the question asks for
+    held: list[frozenset[str]] = field(default_factory=list)  # the asked kinds each candidate's answer holds
 
 
 def collect(items: Sequence[Item], answerer: Answerer, progress: Callable[[int, int], None] | None = None) -> list[TurnData]:
@@ -106,6 +110,7 @@ def collect(items: Sequence[Item], answerer: Answerer, progress: Callable[[int, 
                 [c.hit.chunk.doc_id for c in found.candidates], [a.text for a in answers],
                 [c.place for c in found.candidates], [a.values or (a.text,) for a in answers],
                 np.array([bool(a.items) for a in answers]), bool(found.candidates) and bool(found.candidates[0].features.wants_list),
+                False, tuple(typed_kinds(found.kinds)), [kinds_held(a, typed_kinds(found.kinds)) for a in answers],
             ))
     return out
 
@@ -266,6 +271,7 @@ def outcomes(turns: Sequence[TurnData], probs: Sequence[np.ndarray], alternative
         beside: list[int] = []
         if not is_masked and not t.wants_list and not t.has_items[i]:
             beside = side_by_side(ps, i, t.place, lambda k, t=t: _value_key(t, k), side_ratio)
+            beside += complements(ps, i, t.doc, lambda k, t=t: frozenset() if t.is_masked[k] else t.held[k], t.asked, beside)
         if t.masked:
             right = is_masked and t.doc[i] in t.docs
         elif beside:
