@@ -113,3 +113,41 @@ def test_requested_count(question, count):
     from assistant.search import requested_count
 
     assert requested_count(question) == count
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [("정보공개 청구 회신은 몇 호 문서와 관련돼?", ["docnum"]), ("담당자 전화번호는?", ["phone"]),
+     ("소득요건은 어느 기관과 협의했어?", ["org"]), ("시행일과 문서번호는?", ["when", "docnum"]),
+     ("몇 시에 어디서 모여?", ["when", "where"])],
+)
+def test_kinds_of_value_a_question_asks_for(question, kinds):
+    from assistant.search import question_types
+
+    assert question_types(question, "ko") == kinds  # a cue inside a longer cue of another kind does not count
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [("도시계획과-1234(2025.3.2.)호와 관련", ["도시계획과-1234"]), ("소관: 문화체육관광부 및 서울시설공단", ["문화체육관광부", "서울시설공단"])],
+)
+def test_document_numbers_and_organisations_are_typed_values(text, values):
+    from assistant.answer.values import type_spans
+
+    kind = "docnum" if "-" in values[0] else "org"
+    assert [text[a:b] for a, b in type_spans(text, kind)][: len(values)] == values
+
+
+def test_change_questions_and_particulars():
+    from assistant.search import asks_change
+
+    assert asks_change("참여율은 얼마에서 얼마로 늘었어?") and asks_change("접수 기간은 며칠에서 며칠로 바뀌었지?")
+    assert not asks_change("부산에서 몇 명 왔어?")
+    assert [m.group() for m in lx.PARTICULAR.finditer("3월분 2차 지급, 접수번호 202503170001")] == ["3월분", "2차", "202503170001"]
+    md = [m.group() for m in lx.MONTH_DAY.finditer("2025. 3. 17. 또는 3월 18일")]
+    assert md == ["2025. 3. 17.", "3월 18일"]
+
+
+def test_card_labels_cover_the_form_fields():
+    assert {"number", "date", "department", "recipients", "attachment", "disclosure", "reference"} <= set(lx.CARD_LABELS)
+    assert lx.CARD_LABELS["number"] == "문서번호"

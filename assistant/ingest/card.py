@@ -10,13 +10,18 @@ from ..lexicon import CARD_HEADING, CARD_LABELS, OFFICIAL_KIND_LABELS
 from ..records import Chunk, Document, OffsetMap
 
 
-def _find(text: str, value: str, near: int = 0) -> int | None:
-    """Where ``text`` writes ``value`` (white space may differ), searching from ``near`` first."""
+def _span(text: str, value: str, near: int = 0) -> tuple[int, int] | None:
+    """Where ``text`` writes ``value`` (white space may differ: "서 울 특 별 시 장"), from ``near`` first."""
     if not value:
         return None
-    pattern = r"\s*".join(re.escape(ch) for ch in value.replace(" ", ""))
-    m = re.compile(pattern).search(text, near) or re.compile(pattern).search(text)
-    return m.start() if m else None
+    pattern = re.compile(r"\s*".join(re.escape(ch) for ch in value.replace(" ", "")))
+    m = pattern.search(text, near) or pattern.search(text)
+    return m.span() if m else None
+
+
+def _find(text: str, value: str, near: int = 0) -> int | None:
+    span = _span(text, value, near)
+    return span[0] if span else None
 
 
 def _date(iso: str | None) -> str:
@@ -78,6 +83,9 @@ def card_chunk(doc: Document, chunk_id: int) -> Chunk | None:
         value_start = pos + len(label) + 2
         # the label is synthetic: anchored twice at the value's place, it maps there and no further
         anchors += [(start, orig), (value_start, orig)]
+        written = _span(doc.text, value, orig) if at is not None else None
+        if written and written[0] == orig and len(value) > 1:  # the value's last letter where the document writes it
+            anchors.append((value_start + len(value) - 1, written[1] - 1))
         sentences.append((start, start + len(line)))
         parts.append(line)
         pos += len(line) + 1

@@ -21,7 +21,7 @@ from .tables import kv_fields
 TokenCounter = Callable[[str], int]
 
 #: Bump when chunk boundaries or texts change: indexes built by another version are rebuilt.
-CHUNKER_VERSION = "10"
+CHUNKER_VERSION = "11"
 
 
 @dataclass(frozen=True)
