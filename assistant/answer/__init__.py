@@ -9,14 +9,18 @@ from .answerer import MAX_HISTORY_TURNS, Answerer, AnswerSettings, Candidates, s
 from .compose import MSG, kinds_held
 from .generation import Generator
 from .ranker import (
+    COMPOSED_FEATURES,
     CONFIDENCE_FEATURES,
     FEATURES,
+    SHORTLIST,
+    Composed,
     Logistic,
     Ranker,
     RankerError,
     Trees,
     choose,
     complements,
+    composed_features,
     confidence_features,
     feature_matrix,
     load_ranker,
@@ -25,13 +29,16 @@ from .ranker import (
 )
 
 __all__ = [
+    "COMPOSED_FEATURES",
     "CONFIDENCE_FEATURES",
     "FEATURES",
     "MAX_HISTORY_TURNS",
     "MSG",
+    "SHORTLIST",
     "AnswerSettings",
     "Answerer",
     "Candidates",
+    "Composed",
     "Generator",
     "Logistic",
     "Ranker",
@@ -39,6 +46,7 @@ __all__ = [
     "Trees",
     "choose",
     "complements",
+    "composed_features",
     "confidence_features",
     "feature_matrix",
     "kinds_held",

@@ -44,7 +44,7 @@ from .candidates import Unit, units_of
 from .compose import MSG, Composer, kinds_held, value_key
 from .evidence import EvidenceScorer
 from .features import Question, entities_missing_from, named_entities, relative, restates, unit_features
-from .ranker import Ranker, choose, complements, load_ranker, side_by_side
+from .ranker import SHORTLIST, Composed, Ranker, choose, complements, composed_features, load_ranker, side_by_side
 from .sources import BoundedCache, Sources
 from .tables import TableCandidate, TableView, expand, table_candidates
 
@@ -361,7 +361,16 @@ class Answerer:
             return composed[i]
 
         ps = [c.p for c in found]
-        i = choose(ps, lambda i: len(answer_of(i).items), requested_count(question), self.settings.count_alternatives)
+        asked = typed_kinds(kinds)
+        if self.ranker.second is not None:
+            # the few most probable, each composed: the answer that reads as the question asks (a list, so many items, the asked kinds)
+            order = sorted(range(len(found)), key=lambda k: (-ps[k], k))[:SHORTLIST]
+            shapes = [Composed(len(answer_of(k).items), len(answer_of(k).text), len(kinds_held(answer_of(k), asked)), bool(found[k].features.masked))
+                      for k in order]
+            second = self.ranker.rerank(composed_features(ps, order, shapes, wants, requested_count(question), len(asked)))
+            i = order[int(np.argmax(second))]
+        else:
+            i = choose(ps, lambda i: len(answer_of(i).items), requested_count(question), self.settings.count_alternatives)
         best, answer = found[i], answer_of(i)
         confidence = self.ranker.confidence(ps, i, best.features)
         feats = best.features
@@ -374,7 +383,6 @@ class Answerer:
         if not wants and not answer.items:
             beside = side_by_side(ps, i, [c.place for c in found], lambda k: value_key(answer_of(k)) if not found[k].features.masked else "",
                                   self.ranker.side_ratio)
-            asked = typed_kinds(kinds)
             beside += complements(ps, i, [c.hit.chunk.doc_id for c in found],
                                   lambda k: frozenset() if found[k].features.masked else kinds_held(answer_of(k), asked), asked, beside)
             if beside:

@@ -113,6 +113,39 @@ class Logistic:
         return cls(np.asarray(data["weights"], float), float(data["bias"]), np.asarray(data["mean"], float), np.asarray(data["scale"], float))
 
 
+#: the second stage: the few most probable candidates, each composed into its answer, scored on
+#: what the answer looks like (a list where a list is asked, the asked number of items, the asked
+#: kinds of value) beside the first stage's probability
+COMPOSED_FEATURES: tuple[str, ...] = (
+    "p", "rank", "p_rel", "items", "n_items", "wants_list", "list_fit", "count_fit", "length", "kinds_fit", "masked",
+)
+SHORTLIST = 6  # candidates composed for the second stage
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A composed answer as the second stage sees it."""
+
+    items: int  # listed items
+    length: int  # characters of the answer text
+    kinds: int  # asked kinds of value it holds
+    masked: bool
+
+
+def composed_features(ps: Sequence[float], order: Sequence[int], composed: Sequence[Composed], wants_list: bool, want_n: int | None,
+                      asked: int) -> np.ndarray:
+    """The second stage's inputs for the shortlisted candidates ``order`` (best first) and their answers."""
+    top = float(ps[order[0]]) if order else 0.0
+    rows = []
+    for rank, (i, c) in enumerate(zip(order, composed, strict=True), start=1):
+        rows.append([
+            float(ps[i]), 1.0 / rank, float(ps[i]) / top if top > 0 else 0.0, float(c.items > 0), float(np.log1p(c.items)),
+            float(wants_list), float(wants_list == (c.items > 0)), float(bool(want_n) and c.items == want_n),
+            float(np.log1p(c.length)), (c.kinds / asked) if asked else 0.0, float(c.masked),
+        ])
+    return np.array(rows, dtype=float).reshape(len(rows), len(COMPOSED_FEATURES))
+
+
 def confidence_features(ps: Sequence[float], chosen: int, evidence: Evidence) -> np.ndarray:
     """The confidence model's inputs for the chosen candidate of one question."""
     p = np.sort(np.asarray(ps, dtype=float))[::-1]
@@ -132,6 +165,13 @@ class Ranker:
     threshold: float  # abstain below this confidence
     info: dict[str, Any]
     side_ratio: float = 0.0  # answers this close to the chosen one's probability are given beside it (0: never)
+    second: Logistic | None = None  # the second stage over COMPOSED_FEATURES (None: the most probable, see choose())
+
+    def rerank(self, features: np.ndarray) -> np.ndarray:
+        """The second stage's scores of the shortlisted candidates (higher is better)."""
+        if self.second is None or not len(features):
+            return -np.arange(len(features), dtype=float)
+        return self.second.raw(features)
 
     def probabilities(self, evidence: Sequence[Evidence]) -> np.ndarray:
         """P(the candidate's answer is right) for each candidate."""
@@ -160,8 +200,9 @@ class Ranker:
     def to_json(self) -> dict[str, Any]:
         kind = "trees" if isinstance(self.model, Trees) else "logistic"
         conf = {"features": list(CONFIDENCE_FEATURES), **self.confidence_model.to_json()} if self.confidence_model else None
+        second = {"features": list(COMPOSED_FEATURES), **self.second.to_json()} if self.second else None
         return {"format": FORMAT, "features": list(self.features), "kind": kind, "model": self.model.to_json(),
-                "confidence": conf, "threshold": self.threshold, "side_ratio": self.side_ratio, **self.info}
+                "confidence": conf, "second": second, "threshold": self.threshold, "side_ratio": self.side_ratio, **self.info}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Ranker:
@@ -175,8 +216,12 @@ class Ranker:
         conf = data.get("confidence")
         if conf is not None and tuple(conf.get("features", ())) != CONFIDENCE_FEATURES:
             raise RankerError("the ranker's confidence model uses other inputs than this version computes: run `assistant train`")
-        info = {k: v for k, v in data.items() if k not in ("format", "features", "kind", "model", "confidence", "threshold", "side_ratio")}
-        return cls(names, model, Logistic.from_json(conf) if conf else None, float(data["threshold"]), info, float(data.get("side_ratio", 0.0)))
+        second = data.get("second")
+        if second is not None and tuple(second.get("features", ())) != COMPOSED_FEATURES:
+            raise RankerError("the ranker's second stage uses other inputs than this version computes: run `assistant train`")
+        info = {k: v for k, v in data.items() if k not in ("format", "features", "kind", "model", "confidence", "second", "threshold", "side_ratio")}
+        return cls(names, model, Logistic.from_json(conf) if conf else None, float(data["threshold"]), info, float(data.get("side_ratio", 0.0)),
+                   Logistic.from_json(second) if second else None)
 
     def save(self, path: str | Path) -> Path:
         p = Path(path)

@@ -24,12 +24,15 @@ import numpy as np
 from ..answer import (
     CONFIDENCE_FEATURES,
     FEATURES,
+    SHORTLIST,
     Answerer,
+    Composed,
     Logistic,
     Ranker,
     Trees,
     choose,
     complements,
+    composed_features,
     confidence_features,
     feature_matrix,
     kinds_held,
@@ -260,13 +263,63 @@ def _value_key(t: TurnData, k: int) -> str:
     return "" if t.is_masked[k] else "".join("".join(v.split()) for v in t.values[k])
 
 
-def outcomes(turns: Sequence[TurnData], probs: Sequence[np.ndarray], alternatives: int, side_ratio: float = 0.0) -> list[Outcome]:
-    out = []
+def shortlist(t: TurnData, ps: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The second stage's shortlist of a turn (best first) and its inputs."""
+    order = [int(k) for k in sorted(range(len(ps)), key=lambda k: (-ps[k], k))[:SHORTLIST]]
+    shapes = [Composed(int(t.items[k]), len(t.text[k]), len(t.held[k]) if t.held else 0, bool(t.is_masked[k])) for k in order]
+    return order, composed_features(ps, order, shapes, t.wants_list, t.want_n, len(t.asked))
+
+
+def fit_second(turns: Sequence[TurnData], probs: Sequence[np.ndarray]) -> Logistic | None:
+    """The second stage: a logistic model of "this shortlisted candidate's answer is right"."""
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
     for t, ps in zip(turns, probs, strict=True):
+        if t.masked or not t.answers or not len(ps):
+            continue
+        order, x = shortlist(t, ps)
+        xs.append(x)
+        ys.append(np.array([t.label[k] if not t.is_masked[k] else 0.0 for k in order]))
+    if not xs:
+        return None
+    x, y = np.vstack(xs), np.concatenate(ys)
+    if y.min() == y.max():
+        return None
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=1.0, max_iter=3000).fit((x - mean) / scale, y)
+    return Logistic(clf.coef_[0].astype(float), float(clf.intercept_[0]), mean, scale)
+
+
+def chosen_by(second: Logistic | None, t: TurnData, ps: np.ndarray, alternatives: int) -> int:
+    if second is None:
+        return choose(ps, t.items, t.want_n, alternatives)
+    order, x = shortlist(t, ps)
+    return order[int(np.argmax(second.raw(x)))]
+
+
+def second_out_of_fold(turns: Sequence[TurnData], probs: Sequence[np.ndarray], k: int, alternatives: int) -> list[int]:
+    """Each turn's choice by a second stage fitted without its document's questions."""
+    folds = group_folds(turns, k)
+    out = [0] * len(turns)
+    for f in range(k):
+        train = [(t, p) for t, p, g in zip(turns, probs, folds, strict=True) if g != f]
+        second = fit_second([t for t, _ in train], [p for _, p in train])
+        for i, (t, p, g) in enumerate(zip(turns, probs, folds, strict=True)):
+            if g == f and len(p):
+                out[i] = chosen_by(second, t, p, alternatives)
+    return out
+
+
+def outcomes(turns: Sequence[TurnData], probs: Sequence[np.ndarray], alternatives: int, side_ratio: float = 0.0,
+             chosen: Sequence[int] | None = None) -> list[Outcome]:
+    out = []
+    for n, (t, ps) in enumerate(zip(turns, probs, strict=True)):
         if not len(ps):
             out.append(Outcome(t, 0.0, False, False, 0.0, np.zeros(len(CONFIDENCE_FEATURES))))
             continue
-        i = choose(ps, t.items, t.want_n, alternatives)
+        i = chosen[n] if chosen is not None else choose(ps, t.items, t.want_n, alternatives)
         is_masked = bool(t.is_masked[i])
         beside: list[int] = []
         if not is_masked and not t.wants_list and not t.has_items[i]:
@@ -392,8 +445,9 @@ def train(
     best_ratio = 0.0
     for kd in kinds:
         oof = out_of_fold(dev, kd, folds)
+        picks = second_out_of_fold(dev, oof, folds, alternatives)
         for ratio in SIDE_RATIOS:
-            every = outcomes(dev, oof, alternatives, ratio)
+            every = outcomes(dev, oof, alternatives, ratio, picks)
             conf_all = calibrated(every, folds)  # near misses are fitted on, not scored
             real = [i for i, o in enumerate(every) if not o.turn.synthetic]
             outs, conf = [every[i] for i in real], conf_all[real]
@@ -402,10 +456,13 @@ def train(
             cv[f"{kd}, side-by-side {ratio:g}"] = {"threshold": thr, **scores(outs, conf, thr), "utility": utility}
             if utility > best_utility:
                 best_kind, best_utility, best_ratio = kd, utility, ratio
-                per_kind[kd] = (outs, conf, thr, every)
-    outs, conf, thr, every = per_kind[best_kind]
+                per_kind[kd] = (outs, conf, thr, every, oof)
+    outs, conf, thr, every, best_oof = per_kind[best_kind]
     model = fit_model(*_training_rows(dev), best_kind)
-    in_sample = outcomes([t for t in dev if not t.synthetic], [_probabilities(model, t.x) for t in dev if not t.synthetic], alternatives, best_ratio)
+    second = fit_second(dev, best_oof)  # stacked on predictions for documents held out from the first stage
+    real = [t for t in dev if not t.synthetic]
+    real_probs = [_probabilities(model, t.x) for t in real]
+    in_sample = outcomes(real, real_probs, alternatives, best_ratio, [chosen_by(second, t, p, alternatives) if len(p) else 0 for t, p in zip(real, real_probs, strict=True)])
     confidence = fit_confidence(every)
     in_conf = _confidence(confidence, in_sample)
     report: dict[str, Any] = {
@@ -427,11 +484,12 @@ def train(
         "fit_seconds": round(time.perf_counter() - t1, 1),
     }
     if heldout and held:
-        h_outs = outcomes(held, [_probabilities(model, t.x) for t in held], alternatives, best_ratio)
+        h_probs = [_probabilities(model, t.x) for t in held]
+        h_outs = outcomes(held, h_probs, alternatives, best_ratio, [chosen_by(second, t, p, alternatives) if len(p) else 0 for t, p in zip(held, h_probs, strict=True)])
         h_conf = _confidence(confidence, h_outs)
         report["heldout"] = scores(h_outs, h_conf, thr)
         report["heldout_by_kind"] = report_by(h_outs, h_conf, thr, lambda t: t.kind or "-")
-    ranker = Ranker(MODEL_FEATURES, model, confidence, thr, {"report": report}, best_ratio)
+    ranker = Ranker(MODEL_FEATURES, model, confidence, thr, {"report": report}, best_ratio, second)
     return ranker, report
 
 
