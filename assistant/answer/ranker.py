@@ -117,7 +117,7 @@ class Logistic:
 #: what the answer looks like (a list where a list is asked, the asked number of items, the asked
 #: kinds of value) beside the first stage's probability
 COMPOSED_FEATURES: tuple[str, ...] = (
-    "p", "rank", "p_rel", "items", "n_items", "wants_list", "list_fit", "count_fit", "length", "kinds_fit", "masked",
+    "p", "rank", "p_rel", "items", "n_items", "wants_list", "list_fit", "count_fit", "length", "kinds_fit",
 )
 SHORTLIST = 6  # candidates composed for the second stage
 
@@ -129,7 +129,7 @@ class Composed:
     items: int  # listed items
     length: int  # characters of the answer text
     kinds: int  # asked kinds of value it holds
-    masked: bool
+    masked: bool  # not an input: a masked value is never chosen for its shape, only said to be masked
 
 
 def composed_features(ps: Sequence[float], order: Sequence[int], composed: Sequence[Composed], wants_list: bool, want_n: int | None,
@@ -141,7 +141,7 @@ def composed_features(ps: Sequence[float], order: Sequence[int], composed: Seque
         rows.append([
             float(ps[i]), 1.0 / rank, float(ps[i]) / top if top > 0 else 0.0, float(c.items > 0), float(np.log1p(c.items)),
             float(wants_list), float(wants_list == (c.items > 0)), float(bool(want_n) and c.items == want_n),
-            float(np.log1p(c.length)), (c.kinds / asked) if asked else 0.0, float(c.masked),
+            float(np.log1p(c.length)), (c.kinds / asked) if asked else 0.0,
         ])
     return np.array(rows, dtype=float).reshape(len(rows), len(COMPOSED_FEATURES))
 

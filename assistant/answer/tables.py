@@ -164,7 +164,7 @@ def table_candidates(view: TableView) -> list[TableCandidate]:
             if (j in view.label_cols and table.layout == "grid") or (table.layout == "transposed" and j == 0):
                 continue
             cell = value_cell(table, r, j)
-            if not cell.text or len(cell.text) > LONG_CELL or not re.search(r"[0-9A-Za-z가-힣]", cell.text):
+            if not cell.text or len(cell.text) > LONG_CELL or not (re.search(r"[0-9A-Za-z가-힣]", cell.text) or masked(cell.text)):
                 continue
             if re.sub(r"\s+", "", cell.text) == title_flat:
                 continue  # a cell holding the document's title answers nothing

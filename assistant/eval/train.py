@@ -494,7 +494,54 @@ def train(
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> Path:
+    """The training report as JSON (``*.json``) or Markdown (any other suffix)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=float), encoding="utf-8")
+    if p.suffix == ".json":
+        p.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=float), encoding="utf-8")
+    else:
+        p.write_text(report_markdown(report), encoding="utf-8")
     return p
+
+
+_COLUMNS = ("answer_accuracy", "answer_precision", "abstain_recall", "masked_accuracy", "wrong_when_confident", "answered", "turns")
+
+
+def _row(name: str, s: dict[str, float]) -> str:
+    def fmt(v: float) -> str:
+        return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else (f"{int(v)}" if v > 1 else f"{v:.3f}")
+
+    return f"| {name} | " + " | ".join(fmt(s.get(k)) for k in _COLUMNS) + " |"
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    """The answer ranker's figures: cross-validated by document (and beside them in-sample)."""
+    head = "| | " + " | ".join(_COLUMNS) + " |\n|" + "---|" * (len(_COLUMNS) + 1)
+    lines = [
+        "# Answer ranker: cross-validated by document",
+        "",
+        f"Model: {report['model']} (answers side by side from {report['side_ratio']:g} of the chosen one's probability), "
+        f"abstention threshold {report['threshold']:.2f}; {report['samples']['turns']} turns ({report['samples'].get('near_misses', 0)} "
+        f"near misses made from them fitted on, not scored), {report['samples']['candidates']:,} candidates, "
+        f"{report['samples']['documents']} document groups, {report['folds']} folds; data hash {report['data_hash']}.",
+        "",
+        "Every cross-validated figure comes from models fitted without the questions of the document scored; "
+        "the in-sample row is the final model on the questions it was fitted on.",
+        "",
+        head,
+        _row("**cross-validated**", report["cross_validated"]),
+        _row("in-sample", report["in_sample"]),
+    ]
+    if "heldout" in report:
+        lines.append(_row("**held-out fold**", report["heldout"]))
+    lines += ["", "## Cross-validated, by question set", "", head]
+    lines += [_row(k, v) for k, v in report["cross_validated_by_set"].items()]
+    lines += ["", "## Cross-validated, by kind of question", "", head]
+    lines += [_row(k, v) for k, v in report["cross_validated_by_kind"].items()]
+    if "heldout_by_kind" in report:
+        lines += ["", "## Held-out fold, by kind of question", "", head]
+        lines += [_row(k, v) for k, v in report["heldout_by_kind"].items()]
+    lines += ["", "## Model families and side-by-side answers tried (cross-validated)", "", "| | threshold | " + " | ".join(_COLUMNS) + " | utility |",
+              "|" + "---|" * (len(_COLUMNS) + 3)]
+    lines += [f"| {k} | {v['threshold']:.2f} | " + _row("", v).split("|", 2)[2].strip() + f" {v['utility']:.0f} |" for k, v in report["models"].items()]
+    return "\n".join(lines) + "\n"
