@@ -100,7 +100,7 @@ class Indexer:
 
     def fingerprint(self) -> tuple[dict, dict]:
         """The model and chunking settings recorded in the manifest (a change means a full rebuild)."""
-        model = {"backend": self.embedder.backend, "name": self.embedder.name, "key": self.embedder.key, "dim": self.embedder.dim}
+        model = self.embedder.describe()
         chunking = {"max_tokens": self.settings.max_tokens, "overlap_tokens": self.settings.overlap_tokens, "version": CHUNKER_VERSION,
                     "analyser": analyser_version()}
         return model, chunking
