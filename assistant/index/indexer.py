@@ -290,7 +290,9 @@ class Indexer:
             summary.embedded = len(missing)
             if missing:
                 te = time.perf_counter()
-                mkeys = list(missing)
+                # longest first, so each batch holds texts of about one length: a padded backend
+                # (sentence-transformers) pads little, and the slowest batches come first in the progress
+                mkeys = sorted(missing, key=lambda k: -len(missing[k]))
                 bs = self.settings.batch_size
                 for i in range(0, len(mkeys), bs * 8):
                     part = mkeys[i : i + bs * 8]
