@@ -105,3 +105,29 @@ def test_fit_recovers_the_side_that_is_right_and_cross_validates():
     # dense right on most turns: the weight leans dense
     fusion2, _ = fit([_sample(i, lexical_right=i % 10 == 0) for i in range(40)], folds=4)
     assert fusion2.weight < 0.5 or fusion2.method == "rrf"
+
+
+def test_a_language_fitted_apart_gets_its_own_weight(tmp_path):
+    f = Fusion("convex", "minmax", 0.8, by_language={"en": 0.2})
+    lex, den = [(1, 5.0), (2, 1.0)], [(2, 0.9), (1, 0.1)]
+    assert ranked(f(lex, den, "ko"))[0][0] == 1 and ranked(f(lex, den, "en"))[0][0] == 2
+    assert f.weight_for("ja") == 0.8
+    back = load_fusion(str(f.save(tmp_path / "f.json")))
+    assert back.by_language == {"en": 0.2} and "en:0.20" in back.label
+    with pytest.raises(ValueError, match="weight"):
+        Fusion("convex", "minmax", 0.5, by_language={"en": 2.0})
+
+
+def test_language_weights_are_kept_only_when_they_cross_validate_better():
+    # English turns are right on the dense side, Korean ones on the lexical side: a weight each
+    dev = [_sample(i, lexical_right=True) for i in range(30)] + [_sample(100 + i, lexical_right=False) for i in range(20)]
+    for s in dev[30:]:
+        s.language = "en"
+    fusion, info = fit(dev, folds=5)
+    assert fusion.weight > 0.5 and fusion.weight_for("en") < 0.5
+    assert info["cross_validated"]["objective"] > info["cross_validated_one_weight"]["objective"]
+    # every language alike: one weight
+    same = [_sample(i, lexical_right=i % 10 != 0) for i in range(50)]
+    for s in same[25:]:
+        s.language = "en"
+    assert fit(same, folds=5)[0].by_language == {}

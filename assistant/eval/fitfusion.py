@@ -56,6 +56,7 @@ class Sample:
     lexical: list[tuple[int, float]]
     dense: list[tuple[int, float]]
     doc_of: dict[int, str] = field(default_factory=dict)
+    language: str = "ko"
 
 
 def collect(items: Sequence[Item], retriever: Retriever, candidates: int = 50,
@@ -77,7 +78,7 @@ def collect(items: Sequence[Item], retriever: Retriever, candidates: int = 50,
             doc_of = {c: retriever.doc_of(c) for c, _ in (*lex, *den)}
             out.append(Sample(f"{item.id}#{i + 1}" if item.conversation else item.id, Path(item.source).stem, item.kind or "-",
                               item.group, is_heldout(item), turn.question, turn.docs, relevance(turn.docs, turn.answers),
-                              list(lex), list(den), doc_of))
+                              list(lex), list(den), doc_of, analysis.language))
     return out
 
 
@@ -116,7 +117,7 @@ def _system(s: Sample, system: str | Fusion) -> dict[int, float]:
     if system == "dense":
         return dict(s.dense)
     assert isinstance(system, Fusion)
-    return system(s.lexical, s.dense)
+    return system(s.lexical, s.dense, s.language)
 
 
 def mean(rows: Sequence[dict[str, float | None]], key: str) -> float | None:
@@ -128,30 +129,64 @@ def summary(rows: Sequence[dict[str, float | None]]) -> dict[str, float | None]:
     return {k: mean(rows, k) for k in METRICS} | {"turns": float(len(rows))}
 
 
-def fit(dev: Sequence[Sample], folds: int = 5, rrf_k: int = 60) -> tuple[Fusion, dict[str, Any]]:
-    """The fusion with the best mean objective on ``dev``, and its cross-validated figures."""
+def fit(dev: Sequence[Sample], folds: int = 5, rrf_k: int = 60, min_language_turns: int = 10) -> tuple[Fusion, dict[str, Any]]:
+    """The fusion with the best mean objective on ``dev``, and its cross-validated figures. The
+    family and weight are chosen on every turn; then each question language with at least
+    ``min_language_turns`` turns gets its own weight within that family when that scores better
+    on its turns (English questions search a translation lexically)."""
     options = grid(rrf_k)
     per = [[measure(s, o(s.lexical, s.dense)) for s in dev] for o in options]
     obj = np.array([[objective(m) for m in row] for row in per])  # options × turns
+    langs = np.array([s.language for s in dev])
 
-    def choose(mask: np.ndarray) -> int:
-        means = obj[:, mask].mean(axis=1)
+    def choose(mask: np.ndarray, among: Sequence[int] | None = None) -> int:
+        idx = list(among) if among is not None else list(range(len(options)))
+        means = obj[np.ix_(idx, np.flatnonzero(mask))].mean(axis=1)
         best = means.max()
-        # equal means (within rounding): the weight nearest an even share, convex before RRF
-        near = [i for i in range(len(options)) if means[i] >= best - 1e-9]
+        # equal means (within rounding): the weight nearest an even share, fused scores before ranks
+        near = [i for i, m in zip(idx, means, strict=True) if m >= best - 1e-9]
         return min(near, key=lambda i: (options[i].method == "rrf", abs(options[i].weight - 0.5), i))
+
+    def choose_all(mask: np.ndarray) -> tuple[int, dict[str, int]]:
+        """The option for every turn, and the options of the languages fitted apart."""
+        g = choose(mask)
+        family = [i for i, o in enumerate(options) if (o.method, o.norm) == (options[g].method, options[g].norm)]
+        own: dict[str, int] = {}
+        for lang in sorted(set(langs.tolist())):
+            m = mask & (langs == lang)
+            if m.sum() >= min_language_turns and len(set(langs[mask].tolist())) > 1:
+                i = choose(m, family)
+                if obj[i, m].mean() > obj[g, m].mean() + 1e-9:
+                    own[lang] = i
+        return g, own
+
+    def fusion_of(g: int, own: dict[str, int]) -> Fusion:
+        o = options[g]
+        return Fusion(o.method, o.norm, o.weight, o.rrf_k, by_language={lang: options[i].weight for lang, i in own.items()})
+
+    def option_for(t: int, g: int, own: dict[str, int]) -> int:
+        return own.get(str(langs[t]), g)
 
     fold_of = np.asarray(group_folds(dev, folds)) if len(dev) >= folds else np.zeros(len(dev), dtype=int)
     oof: list[dict[str, float | None]] = [{} for _ in dev]
+    oof_single: list[dict[str, float | None]] = [{} for _ in dev]  # one weight for every language
     chosen: list[dict[str, Any]] = []
     for f in sorted(set(fold_of.tolist())):
         train = fold_of != f
-        i = choose(train if train.any() else ~train)
-        for t in np.flatnonzero(~train):
-            oof[t] = per[i][t]
-        chosen.append({"fold": int(f), "turns": int((~train).sum()), "groups": len({dev[t].group for t in np.flatnonzero(~train)}),
-                       "fusion": options[i].label, "objective_out_of_fold": round(float(obj[i, ~train].mean()), 4)})
-    best = choose(np.ones(len(dev), dtype=bool))
+        g, own = choose_all(train if train.any() else ~train)
+        test = np.flatnonzero(~train)
+        for t in test:
+            oof[t] = per[option_for(t, g, own)][t]
+            oof_single[t] = per[g][t]
+        chosen.append({"fold": int(f), "turns": len(test), "groups": len({dev[t].group for t in test}),
+                       "fusion": fusion_of(g, own).label,
+                       "objective_out_of_fold": round(float(np.mean([obj[option_for(t, g, own), t] for t in test])), 4)})
+    g, own = choose_all(np.ones(len(dev), dtype=bool))
+    cv_own = float(np.mean([objective(m) for m in oof]))
+    cv_one = float(np.mean([objective(m) for m in oof_single]))
+    if cv_own <= cv_one + 1e-9:  # weights per language do not cross-validate better: one weight for all
+        own = {}
+        oof = oof_single
     by_norm = {}
     for j, o in enumerate(options):
         key = o.norm if o.method == "convex" else o.method
@@ -161,19 +196,23 @@ def fit(dev: Sequence[Sample], folds: int = 5, rrf_k: int = 60) -> tuple[Fusion,
     info = {
         "objective": "mean over turns of document and passage recall@5 and nDCG@10 (document figures alone without answer strings)",
         "grid": f"convex min-max and z-score, min-max with BM25 floored at 0 ('weighted'), weighted RRF k={rrf_k}; "
-                f"lexical weight {WEIGHTS[0]}..{WEIGHTS[-1]} step 0.05",
+                f"lexical weight {WEIGHTS[0]}..{WEIGHTS[-1]} step 0.05; then a weight per question language "
+                f"(at least {min_language_turns} turns) within the chosen family when it scores better, kept only when "
+                "that cross-validates better than one weight",
         "folds": folds,
         "cross_validated": summary(oof) | {"objective": round(float(np.mean([objective(m) for m in oof])), 4)},
+        "cross_validated_one_weight": summary(oof_single) | {"objective": round(cv_one, 4)},
+        "cross_validated_by_language_weights": round(cv_own, 4),
         "cross_validated_by_set": {src: summary([oof[t] for t in range(len(dev)) if dev[t].source == src]) for src in sorted({s.source for s in dev})},
         "folds_chosen": chosen,
-        "in_sample_objective": round(float(obj[best].mean()), 4),
+        "in_sample_objective": round(float(np.mean([obj[option_for(t, g, own), t] for t in range(len(dev))])), 4),
         "best_by_normalisation": {k: {"fusion": v[0], "objective": round(v[1], 4)} for k, v in by_norm.items()},
         "curve": curve,
         "turns": len(dev),
+        "turns_by_language": {lang: int((langs == lang).sum()) for lang in sorted(set(langs.tolist()))},
         "groups": len({s.group for s in dev}),
     }
-    o = options[best]
-    return Fusion(o.method, o.norm, o.weight, o.rrf_k), info
+    return fusion_of(g, own), info
 
 
 def side_by_side(samples: Sequence[Sample], systems: dict[str, str | Fusion], units: Sequence[str] = ("passage", "document"),
@@ -195,9 +234,9 @@ def side_by_side(samples: Sequence[Sample], systems: dict[str, str | Fusion], un
 
 def aggregates(samples: Sequence[Sample], fusion: Fusion) -> dict[str, dict[str, float | None]]:
     """Document ranking by the best passage against decayed sums of the passages (decay 0.3, 0.5, 0.7)."""
-    out = {"max": summary([measure(s, fusion(s.lexical, s.dense), "document", "max") for s in samples])}
+    out = {"max": summary([measure(s, fusion(s.lexical, s.dense, s.language), "document", "max") for s in samples])}
     for d in (0.3, 0.5, 0.7):
-        out[f"decay {d}"] = summary([measure(s, fusion(s.lexical, s.dense), "document", "decay", d) for s in samples])
+        out[f"decay {d}"] = summary([measure(s, fusion(s.lexical, s.dense, s.language), "document", "decay", d) for s in samples])
     return out
 
 
@@ -234,7 +273,7 @@ def run(items: Sequence[Item], retriever: Retriever, folds: int = 5, heldout: bo
     }
     if heldout and held:
         report["heldout"] = side_by_side(held, systems, reranked=rerank)
-    return Fusion(fusion.method, fusion.norm, fusion.weight, fusion.rrf_k, fitted=_how(report)), report
+    return Fusion(fusion.method, fusion.norm, fusion.weight, fusion.rrf_k, fitted=_how(report), by_language=fusion.by_language), report
 
 
 def _reranked(retriever: Retriever, fusion: Fusion) -> Callable[[Sample], list[int]]:
@@ -244,7 +283,7 @@ def _reranked(retriever: Retriever, fusion: Fusion) -> Callable[[Sample], list[i
     assert reranker is not None
 
     def order(s: Sample) -> list[int]:
-        ranked_ids = [c for c, _ in select(fusion(s.lexical, s.dense), max(top, 10))]
+        ranked_ids = [c for c, _ in select(fusion(s.lexical, s.dense, s.language), max(top, 10))]
         chunks = store.chunks(ranked_ids[:top])
         head = [c for c in ranked_ids[:top] if c in chunks]
         sc = reranker.scores(s.question, [chunks[c].index_text for c in head])
@@ -266,6 +305,7 @@ def _how(report: dict[str, Any]) -> dict[str, Any]:
         "sets": report["sets"],
         "index": report["index"],
         "cross_validated": fit_info["cross_validated"],
+        "cross_validated_one_weight": fit_info["cross_validated_one_weight"],
         "folds_chosen": [f["fusion"] for f in fit_info["folds_chosen"]],
         "in_sample_objective": fit_info["in_sample_objective"],
         "date": time.strftime("%Y-%m-%d"),

@@ -120,33 +120,42 @@ class Fusion:
     weight: float = 0.5
     rrf_k: int = 60
     fitted: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: the lexical weight for questions in a language ("en": English questions, whose lexical
+    #: side is a translation), when it was fitted apart; others use ``weight``
+    by_language: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown fusion {self.method!r}; choose one of {', '.join(METHODS)} (or 'fitted')")
         if self.norm not in NORMS:
             raise ValueError(f"unknown score normalisation {self.norm!r}; choose one of {', '.join(NORMS)}")
-        if not 0.0 <= self.weight <= 1.0:
-            raise ValueError(f"the lexical weight must be in [0, 1], not {self.weight}")
+        for w in (self.weight, *self.by_language.values()):
+            if not 0.0 <= w <= 1.0:
+                raise ValueError(f"the lexical weight must be in [0, 1], not {w}")
 
-    def __call__(self, lexical: Candidates, dense: Candidates) -> dict[int, float]:
-        """Fused scores of every candidate of either list."""
+    def weight_for(self, language: str = "") -> float:
+        return self.by_language.get(language, self.weight)
+
+    def __call__(self, lexical: Candidates, dense: Candidates, language: str = "") -> dict[int, float]:
+        """Fused scores of every candidate of either list (``language``: the question's, for its own weight)."""
+        w = self.weight_for(language)
         if self.method == "rrf":
-            return rrf([[c for c, _ in lexical], [c for c, _ in dense]], [self.weight, 1.0 - self.weight], self.rrf_k)
+            return rrf([[c for c, _ in lexical], [c for c, _ in dense]], [w, 1.0 - w], self.rrf_k)
         if not lexical:  # nothing matched lexically (e.g. an untranslatable English question): dense alone
             return dict(dense)
         if self.method == "weighted":
-            return weighted([dict(lexical), dict(dense)], [self.weight, 1.0 - self.weight], floors=[0.0, None])
-        fused = convex(dict(lexical), dict(dense), self.weight, self.norm)
+            return weighted([dict(lexical), dict(dense)], [w, 1.0 - w], floors=[0.0, None])
+        fused = convex(dict(lexical), dict(dense), w, self.norm)
         if self.norm == "zscore":  # into (0, 1), like every other fusion's scores (same order)
             return {d: 1.0 / (1.0 + math.exp(-s)) for d, s in fused.items()}
         return fused
 
     @property
     def label(self) -> str:
+        langs = "".join(f" {lang}:{w:.2f}" for lang, w in sorted(self.by_language.items()))
         if self.method == "rrf":
-            return f"rrf k={self.rrf_k} w={self.weight:.2f}"
-        return f"{self.method} {self.norm if self.method == 'convex' else 'minmax'} w={self.weight:.2f}"
+            return f"rrf k={self.rrf_k} w={self.weight:.2f}{langs}"
+        return f"{self.method} {self.norm if self.method == 'convex' else 'minmax'} w={self.weight:.2f}{langs}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,7 +163,8 @@ class Fusion:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fusion:
         return cls(str(data.get("method", "convex")), str(data.get("norm", "zscore")), float(data.get("weight", 0.5)),
-                   int(data.get("rrf_k", 60)), dict(data.get("fitted") or {}))
+                   int(data.get("rrf_k", 60)), dict(data.get("fitted") or {}),
+                   {str(k): float(v) for k, v in (data.get("by_language") or {}).items()})
 
     def save(self, path: str | Path) -> Path:
         p = Path(path)

@@ -153,7 +153,7 @@ class Retriever:
         elif mode == "dense":
             fused = dict(den)
         else:
-            fused = self.fuse(lex, den)
+            fused = self.fuse(lex, den, analysis.language)
         st = self.settings
         top = select(fused, k, unit, self.doc_of, st.aggregate, st.decay, st.per_document)
         chunks = self.index.store.chunks([cid for cid, _ in top])
@@ -202,6 +202,6 @@ class Retriever:
             self._doc_of = dict(self.index.store.chunk_doc_ids())
         return self._doc_of[chunk_id]
 
-    def fuse(self, lex: Sequence[tuple[int, float]], den: Sequence[tuple[int, float]]) -> dict[int, float]:
-        return self.fusion(lex, den)
+    def fuse(self, lex: Sequence[tuple[int, float]], den: Sequence[tuple[int, float]], lang: str = "") -> dict[int, float]:
+        return self.fusion(lex, den, lang)
 
