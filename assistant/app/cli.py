@@ -436,6 +436,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--questions-dir", default="eval/questions", help="question sets (*.jsonl) used as queries")
     sp.add_argument("--workdir", help="keep the built indexes here (default: a temporary folder, removed at the end)")
     sp.add_argument("--keep", action="store_true", help="do not delete the synthetic indexes")
+    sp.add_argument("--corpus", action="append", help="folders indexed by the indexing section (repeatable; default: the evaluation corpus)")
     sp.add_argument("--rerank-questions", type=int, default=30,
                     help="questions whose reranking is timed (the configured reranker, else a MiniLM-shaped one); 0: skip")
     sp.set_defaults(func=cmd_bench)

@@ -597,7 +597,7 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
 
     say(f"# assistant bench — {len(questions)} questions, sizes {sizes}, work dir {work}\n")
     say("## Indexing (evaluation corpus, empty embedding cache)")
-    ind = bench_indexing(cfg.paths.eval_corpus, work, embedder, settings)
+    ind = bench_indexing(getattr(args, "corpus", None) or cfg.paths.eval_corpus, work, embedder, settings)
     results["indexing"] = ind
     say(table([
         {"run": "whole pipeline", "seconds": ind["pipeline_s"], "chunks/s": ind["pipeline_chunks_per_s"], "tokens/s": ind["pipeline_tokens_per_s"],

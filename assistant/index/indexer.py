@@ -100,7 +100,9 @@ class Indexer:
 
     def fingerprint(self) -> tuple[dict, dict]:
         """The model and chunking settings recorded in the manifest (a change means a full rebuild)."""
-        model = self.embedder.describe()
+        e = self.embedder
+        describe = getattr(e, "describe", None)  # any object with the Embedder methods builds an index
+        model = describe() if describe else {"backend": e.backend, "name": e.name, "key": e.key, "dim": e.dim}
         chunking = {"max_tokens": self.settings.max_tokens, "overlap_tokens": self.settings.overlap_tokens, "version": CHUNKER_VERSION,
                     "analyser": analyser_version()}
         return model, chunking
