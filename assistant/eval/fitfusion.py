@@ -180,13 +180,15 @@ def fit(dev: Sequence[Sample], folds: int = 5, rrf_k: int = 60, min_language_tur
             oof_single[t] = per[g][t]
         chosen.append({"fold": int(f), "turns": len(test), "groups": len({dev[t].group for t in test}),
                        "fusion": fusion_of(g, own).label,
-                       "objective_out_of_fold": round(float(np.mean([obj[option_for(t, g, own), t] for t in test])), 4)})
+                       "objective_out_of_fold": round(float(np.mean([obj[option_for(t, g, own), t] for t in test])), 4),
+                       "one_weight": {"fusion": fusion_of(g, {}).label, "objective_out_of_fold": round(float(obj[g, test].mean()), 4)}})
     g, own = choose_all(np.ones(len(dev), dtype=bool))
     cv_own = float(np.mean([objective(m) for m in oof]))
     cv_one = float(np.mean([objective(m) for m in oof_single]))
     if cv_own <= cv_one + 1e-9:  # weights per language do not cross-validate better: one weight for all
         own = {}
         oof = oof_single
+        chosen = [c | c["one_weight"] for c in chosen]
     by_norm = {}
     for j, o in enumerate(options):
         key = o.norm if o.method == "convex" else o.method
@@ -327,6 +329,11 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Cross-validated ({fit_info['folds']} folds grouped by document; each fold scored with the fusion chosen on the others): "
         + ", ".join(f"{k} {cv[k]:.3f}" for k in (*METRICS, "objective")) + f"; in-sample objective {fit_info['in_sample_objective']:.3f}.",
+        "",
+        f"A weight per question language ({', '.join(f'{k} {v} turns' for k, v in fit_info['turns_by_language'].items())}) "
+        f"cross-validated to objective {fit_info['cross_validated_by_language_weights']:.3f} against "
+        f"{fit_info['cross_validated_one_weight']['objective']:.3f} for one weight: "
+        + ("kept." if report["fusion"].get("by_language") else "not kept."),
         "",
         "| fold | turns | documents | chosen on the other folds | objective on this fold |",
         "|---|---|---|---|---|",
