@@ -69,10 +69,18 @@ class LimitsConfig:
 class RetrievalConfig:
     top_k: int = 8
     candidates: int = 50
-    fusion: str = "weighted"  # "weighted" or "rrf"
-    bm25_weight: float = 0.6
+    fusion: str = "fitted"  # "fitted" (assistant fit-fusion's, in fusion_file), "convex", "weighted" or "rrf"
+    fusion_file: str = ""  # "": assistant/data/fusion.json (the default fusion when missing)
+    bm25_weight: float = 0.6  # the weights of "convex", "weighted" and "rrf"
     dense_weight: float = 0.4
+    norm: str = "zscore"  # per-query normalisation of "convex": "minmax" or "zscore"
     rrf_k: int = 60
+    unit: str = "passage"  # "document": rank documents by their passages, passages grouped under them
+    aggregate: str = "decay"  # a document's score from its passages: "max" or "decay" (decayed sum)
+    decay: float = 0.5
+    per_document: int = 3
+    reranker: str = ""  # a sentence-transformers CrossEncoder (name or folder) over the best passages; "": off
+    rerank_candidates: int = 20
 
 
 @dataclass

@@ -36,3 +36,28 @@ def test_overlap_carries_the_last_sentence(parsed):
     a, b = same[0]
     last = a.text[a.sentences[-1][0] : a.sentences[-1][1]]
     assert b.text.startswith(last)
+
+
+def test_every_chunk_carries_its_title_and_section_path_in_both_indexes(embedder):
+    """Lexical and dense indexes both read ``Chunk.index_text``: the document title and the
+    section path come first in every chunk, prose, table row and card alike (real Seoul documents)."""
+    import pytest
+    from corpus_paths import SEOUL
+
+    from assistant.ingest import Chunker, terms
+    from assistant.ingest.readers import load_document
+
+    files = sorted(SEOUL.glob("*.hwpx"))[:12] if SEOUL.is_dir() else []
+    if not files:
+        pytest.skip("../shared/seoul-docs is not there")
+    kinds = set()
+    for f in files:
+        doc = load_document(f)
+        for c in Chunker(embedder.count_tokens, 320, 64).chunk(doc):
+            kinds.add(c.kind)
+            head = c.index_text.split("\n", 1)[0]
+            assert doc.title and head.startswith(doc.title), (f.name, c.kind, head)
+            assert all(p in head for p in c.heading_path), (f.name, c.kind, head, c.heading_path)
+            title_terms = set(terms(doc.title, cache=False))  # Kiwi may cut a word differently in context
+            assert len(title_terms & set(terms(c.index_text, cache=False))) >= 0.8 * len(title_terms)
+    assert {"text", "table_row", "card"} <= kinds

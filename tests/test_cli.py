@@ -44,3 +44,21 @@ def test_config_file_and_environment(tmp_path, monkeypatch):
         load_config(None, env={"ASSISTANT_SERVER_PROT": "1"})
     with pytest.raises(ConfigError, match="int"):
         load_config(None, env={"ASSISTANT_SERVER_PORT": "eighty"})
+
+
+def test_fit_fusion_writes_the_weight_with_how_it_was_fitted(eval_index, tmp_path, capsys, monkeypatch):
+    from corpus_paths import QUESTIONS
+
+    from assistant.search import load_fusion
+
+    monkeypatch.setenv("ASSISTANT_PATHS_FEEDBACK", str(tmp_path / "feedback.sqlite"))
+    out = tmp_path / "fusion.json"
+    files = [str(QUESTIONS / "facts.jsonl"), str(QUESTIONS / "tables.jsonl")]
+    assert main(["fit-fusion", *files, "--index", str(eval_index), "--out", str(out), "--report", str(tmp_path / "rep"), "-q", "--folds", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "cross-validated (grouped by document)" in printed and "fused" in printed
+    fusion = load_fusion(str(out))
+    assert 0.0 <= fusion.weight <= 1.0 and fusion.fitted["turns"] == 96 and fusion.fitted["folds"] == 3
+    assert fusion.fitted["sets"] == ["facts", "tables"] and "recall@5" in fusion.fitted["cross_validated"]
+    report = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "### facts · unit document" in report and "| p_ndcg@10 |" in report

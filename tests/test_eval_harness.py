@@ -88,3 +88,26 @@ def test_kinds_expectations_and_the_heldout_fold(tmp_path):
         parse_jsonl('{"question": "q", "expect": "maybe"}', "x.jsonl")
     # no held-out file beside a set: nothing is held out
     assert not any(is_heldout(it) for it in load_questions(sorted(QUESTIONS.glob("*.jsonl"))))
+
+
+def test_document_unit_groups_passages_and_passage_metrics(assistant, tmp_path):
+    """--unit document: the passages of the best documents, grouped under them; passage-level metrics for both units."""
+    qs = tmp_path / "unit.jsonl"
+    qs.write_text(json.dumps({"id": "a", "question": "서울-지역간 우호교류협약 사업의 2022년 예산액은?", "answers": ["98,450"],
+                              "docs": ["000_33470acb73f39a7c.txt"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    items = load_questions([qs])
+    by_unit = {u: evaluate(items, assistant, ["bm25", "hybrid"], [5], unit=u) for u in ("passage", "document")}
+    for result in by_unit.values():
+        s = result.summary["hybrid"]
+        assert s["recall@5"] == 1.0 and s["p_recall@5"] == 1.0 and 0.0 < s["p_ndcg@10"] <= 1.0
+    doc_run = by_unit["document"].results["hybrid"][0]
+    # grouped: each document's passages together, at most three of them, ten documents at most
+    seen: list[str] = []
+    for d in doc_run.retrieved:
+        if not seen or seen[-1] != d:
+            assert d not in seen
+            seen.append(d)
+    assert len(seen) <= 10 and all(doc_run.retrieved.count(d) <= 3 for d in seen)
+    assert doc_run.relevant and set(doc_run.relevant) & set(doc_run.passages)
+    with pytest.raises(ValueError, match="unit"):
+        evaluate(items, assistant, ["bm25"], [5], unit="page")

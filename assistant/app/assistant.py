@@ -22,6 +22,13 @@ from .library import DocumentLibrary, Library, UploadJob
 log = logging.getLogger(__name__)
 
 
+def retrieval_settings(cfg: Config) -> RetrievalSettings:
+    """The retrieval settings of the configuration (``[retrieval]``)."""
+    r = cfg.retrieval
+    return RetrievalSettings(r.top_k, r.candidates, r.fusion, r.bm25_weight, r.dense_weight, r.rrf_k, r.norm, r.unit, r.aggregate, r.decay,
+                             r.per_document, r.fusion_file, r.reranker, r.rerank_candidates, cfg.embedder.device)
+
+
 class Assistant:
     """Answers questions over one index, adds documents to it, keeps feedback, exports conversations."""
 
@@ -35,13 +42,13 @@ class Assistant:
     @classmethod
     def from_config(cls, cfg: Config, index_dir: str | Path | None = None) -> Assistant:
         """The assistant over ``index_dir`` (default: the main index) as configured."""
-        e, r, a = cfg.embedder, cfg.retrieval, cfg.answer
+        e, a = cfg.embedder, cfg.answer
         embedder = create_embedder(e.backend, e.model, e.device, e.query_prefix, e.passage_prefix)
         index_dir = index_dir or cfg.paths.index
         answerer = Answerer(
             index_dir,
             embedder,
-            RetrievalSettings(r.top_k, r.candidates, r.fusion, r.bm25_weight, r.dense_weight, r.rrf_k),
+            retrieval_settings(cfg),
             AnswerSettings(abstain_threshold=a.abstain_threshold, max_citations=a.max_citations, max_question_chars=a.max_question_chars,
                            analysed_chars=a.analysed_chars, history_turns=a.history_turns),
             generator=Generator.from_config(cfg.generation) if cfg.generation.enabled else None,

@@ -200,7 +200,7 @@ def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
     ks = [int(k) for k in args.k.split(",") if k.strip()]
     bars = _Bars(not args.quiet)
     t0 = time.perf_counter()
-    result = evaluate(items, assistant, systems, ks, progress=lambda d, t, m: bars("eval", d, t))
+    result = evaluate(items, assistant, systems, ks, progress=lambda d, t, m: bars("eval", d, t), unit=args.unit)
     bars.close()
     print(summary_table(result))
     print(f"({sum(len(i.turns) for i in items)} turns, {time.perf_counter() - t0:.1f} s)")
@@ -252,6 +252,40 @@ def cmd_train(cfg: Config, args: argparse.Namespace) -> int:
     print(f"ranker: {out}")
     if args.report:
         print(f"report: {write_train_report(report, args.report)}")
+    return 0
+
+
+def cmd_fit_fusion(cfg: Config, args: argparse.Namespace) -> int:
+    """Fit the fusion of BM25 and dense search on question sets (cross-validated by document) and write it."""
+    from ..eval import load_questions
+    from ..eval.fitfusion import METRICS, run, write_report
+    from ..search import Fusion, fusion_path
+
+    items = load_questions(args.files or default_question_sets())
+    answerer = _eval_assistant(cfg, args)
+    bars = _Bars(not args.quiet)
+    r = cfg.retrieval
+    fixed = Fusion("weighted", "minmax", r.bm25_weight / ((r.bm25_weight + r.dense_weight) or 1.0))
+    fusion, report = run(items, answerer.retriever, folds=args.folds, heldout=args.heldout, legacy=fixed,
+                         progress=lambda d, t: bars("collect", d, t))
+    bars.close()
+    fit = report["fit"]
+    cv = fit["cross_validated"]
+    print(f"fitted: {fusion.label} on {fit['turns']} turns over {fit['groups']} document groups "
+          f"(folds chose: {', '.join(sorted(set(f['fusion'] for f in fit['folds_chosen'])))})")
+    print("cross-validated (grouped by document): " + ", ".join(f"{k} {cv[k]:.3f}" for k in (*METRICS, "objective")))
+    for name, best in fit["best_by_normalisation"].items():
+        print(f"  best {name:<9} {best['fusion']:<26} objective {best['objective']:.3f}")
+    for block, title in (("development", "development sets"), ("heldout", "held-out fold (not fitted on)")):
+        for src, units in report.get(block, {}).items():
+            for unit, systems in units.items():
+                print(f"{title} · {src} · {unit}:")
+                for name, m in systems.items():
+                    print(f"  {name:<14} " + "  ".join(f"{k} {m[k]:.3f}" if m[k] is not None else f"{k} -" for k in METRICS) + f"  ({int(m['turns'])} turns)")
+    out = fusion.save(args.out or fusion_path())
+    print(f"fusion: {out}")
+    if args.report:
+        print(f"report: {write_report(report, args.report)}")
     return 0
 
 
@@ -371,6 +405,8 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--floor", help="fail (exit 3) if the assistant falls below the metrics in this JSON file")
             sp.add_argument("--fold", choices=("all", "dev", "heldout"), default="all",
                             help="all questions, or only the development or the held-out fold of sets that have one")
+            sp.add_argument("--unit", choices=("passage", "document"), default="passage",
+                            help="retrieval systems return 10 passages, or the passages of 10 documents ranked by their passages")
             sp.set_defaults(func=cmd_eval)
         else:
             sp.add_argument("--out", help="where to write the ranker (default: assistant/data/ranker.json)")
@@ -379,6 +415,16 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--folds", type=int, default=5, help="cross-validation folds, grouped by document")
             sp.add_argument("--heldout", action="store_true", help="also report the fixed held-out fold (never used for fitting)")
             sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("fit-fusion", help="fit the fusion of BM25 and dense search on question sets (cross-validated by document)")
+    common(sp)
+    sp.add_argument("files", nargs="*", help="question sets (.jsonl or .csv); default: eval/questions/**/*.jsonl")
+    sp.add_argument("-q", "--quiet", action="store_true")
+    sp.add_argument("--folds", type=int, default=5, help="cross-validation folds, grouped by document")
+    sp.add_argument("--heldout", action="store_true", help="also report the fixed held-out fold (never fitted on)")
+    sp.add_argument("--out", help="where to write the fusion (default: assistant/data/fusion.json)")
+    sp.add_argument("--report", help="write the fitting report (JSON and Markdown) into this folder")
+    sp.set_defaults(func=cmd_fit_fusion)
 
     for name, helptext, func in (("serve", "serve the web chat", cmd_serve), ("run", "update the index, then serve the web chat", cmd_run)):
         sp = sub.add_parser(name, help=helptext)
@@ -395,6 +441,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--questions-dir", default="eval/questions", help="question sets (*.jsonl) used as queries")
     sp.add_argument("--workdir", help="keep the built indexes here (default: a temporary folder, removed at the end)")
     sp.add_argument("--keep", action="store_true", help="do not delete the synthetic indexes")
+    sp.add_argument("--corpus", action="append", help="folders indexed by the indexing section (repeatable; default: the evaluation corpus)")
+    sp.add_argument("--rerank-questions", type=int, default=30,
+                    help="questions whose reranking is timed (the configured reranker, else a MiniLM-shaped one); 0: skip")
     sp.set_defaults(func=cmd_bench)
     return p
 

@@ -20,6 +20,9 @@ from .metrics import (
     answer_precision,
     answer_recall_at_k,
     ndcg_at_k,
+    passage_ndcg_at_k,
+    passage_recall_at_k,
+    passage_relevant,
     percentile,
     recall_at_k,
     reciprocal_rank,
@@ -28,7 +31,7 @@ from .questions import Item, Turn
 
 log = logging.getLogger(__name__)
 
-SYSTEMS = ("bm25", "dense", "hybrid", "assistant")
+SYSTEMS = ("bm25", "dense", "hybrid", "reranked", "assistant")  # reranked: hybrid, then the configured reranker
 MAX_ANSWER_CHARS = 300  # an answer longer than this reads like a dump, whatever it holds
 DEFAULT_KS = (1, 3, 5, 10)
 #: ``progress(done, total, message)``
@@ -43,6 +46,8 @@ class TurnResult:
     index: int  # 0 for single questions, 0.. for conversation turns
     retrieved: list[str] = field(default_factory=list)
     chunk_texts: list[str] = field(default_factory=list)
+    passages: list[int] = field(default_factory=list)  # chunk ids, in rank order
+    relevant: frozenset[int] = frozenset()  # chunk ids of the gold documents that hold an answer
     answer: Answer | None = None
     latency_ms: float = 0.0
     passed: bool | None = None
@@ -111,23 +116,52 @@ def _judge_retrieval(turn: Turn, retrieved: list[str]) -> tuple[bool | None, str
     return ok, "gold document in the top 5" if ok else "no gold document in the top 5"
 
 
+class Relevance:
+    """The passages of an index's gold documents that hold an expected answer (each document read once)."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self._chunks: dict[str, list[tuple[int, str]]] = {}
+
+    def __call__(self, docs: Sequence[str], answers: Sequence[str]) -> frozenset[int]:
+        if not answers:
+            return frozenset()
+        out: set[int] = set()
+        for d in docs:
+            if d not in self._chunks:
+                self._chunks[d] = [(c.id, c.index_text) for c in self.store.document_chunks(d)]
+            out |= {cid for cid, text in self._chunks[d] if passage_relevant(text, answers)}
+        return frozenset(out)
+
+
 def evaluate(
     items: Sequence[Item],
     assistant: Answerer,
-    systems: Sequence[str] = SYSTEMS,
+    systems: Sequence[str] | None = None,
     ks: Sequence[int] = DEFAULT_KS,
     progress: Progress | None = None,
+    unit: str = "passage",
 ) -> EvalResult:
-    """Run every system on every question (conversations turn by turn) and summarise."""
+    """Run every system on every question (conversations turn by turn) and summarise (``systems``:
+    all, ``reranked`` only when the retriever has a reranker). Retrieval systems return ``unit``s:
+    10 passages, or the passages of 10 documents grouped under them."""
+    if systems is None:
+        systems = [s for s in SYSTEMS if s != "reranked" or assistant.retriever.reranker is not None]
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:
         raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
+    if unit not in ("passage", "document"):
+        raise ValueError(f"unknown unit {unit!r}; choose passage or document")
+    if "reranked" in systems and assistant.retriever.reranker is None:
+        raise ValueError("the reranked system needs a reranker: set [retrieval] reranker to a cross-encoder's name or folder")
     ks = tuple(sorted(set(int(k) for k in ks)))
+    systems = list(systems)
     depth = max(max(ks), 10)
     results: dict[str, list[TurnResult]] = {s: [] for s in systems}
     total = sum(len(it.turns) for it in items) * len(systems)
     done = 0
     retriever = assistant.retriever
+    relevance = Relevance(retriever.index.store)
     for system in systems:
         for item in items:
             history: list[Answer] = []
@@ -141,10 +175,13 @@ def evaluate(
                     r.retrieved = list(r.answer.retrieved)
                     r.passed, r.why = _judge_assistant(turn, r.answer)
                 else:
-                    hits = retriever.search(turn.question, k=depth, mode=system)
+                    reranked = system == "reranked"
+                    hits = retriever.search(turn.question, k=depth, mode="hybrid" if reranked else system, unit=unit, rerank=reranked)
                     r.latency_ms = (time.perf_counter() - t0) * 1000
                     r.retrieved = [h.chunk.doc_id for h in hits]
                     r.chunk_texts = [h.chunk.index_text for h in hits]
+                    r.passages = [h.chunk.id for h in hits]
+                    r.relevant = relevance(turn.docs, turn.answers)
                     r.passed, r.why = _judge_retrieval(turn, r.retrieved)
                 results[system].append(r)
                 done += 1
@@ -165,6 +202,11 @@ def summarise(rs: Sequence[TurnResult], ks: Sequence[int], is_assistant: bool) -
             out[f"answer_recall@{k}"] = _mean([answer_recall_at_k(r.chunk_texts, r.turn.answers, k) for r in with_answers])
     out["mrr"] = _mean([reciprocal_rank(r.retrieved, r.turn.docs) for r in with_docs])
     out["ndcg@10"] = _mean([ndcg_at_k(r.retrieved, r.turn.docs, 10) for r in with_docs])
+    if not is_assistant:  # passage level: a passage of a gold document that holds an answer
+        judged = [r for r in with_docs if r.relevant]
+        for k in ks:
+            out[f"p_recall@{k}"] = _mean([passage_recall_at_k(r.passages, r.relevant, k) for r in judged])
+        out["p_ndcg@10"] = _mean([passage_ndcg_at_k(r.passages, r.relevant, 10) for r in judged])
     lat = [r.latency_ms for r in rs]
     out["latency_p50_ms"] = round(percentile(lat, 50), 2)
     out["latency_p95_ms"] = round(percentile(lat, 95), 2)

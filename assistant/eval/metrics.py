@@ -91,3 +91,21 @@ def percentile(values: Sequence[float], p: float) -> float:
     lo = math.floor(pos)
     hi = math.ceil(pos)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def passage_relevant(text: str, answers: Sequence[str]) -> bool:
+    """A passage answers when it holds one of the expected answer strings (white space ignored)."""
+    flat = normalise(text)
+    return any(normalise(a) and normalise(a) in flat for a in answers)
+
+
+def passage_recall_at_k(passages: Sequence[int], relevant: set[int] | frozenset[int], k: int) -> float:
+    """1 if a relevant passage (of a gold document, holding an answer) is among the first ``k``, else 0."""
+    return 1.0 if set(passages[:k]) & set(relevant) else 0.0
+
+
+def passage_ndcg_at_k(passages: Sequence[int], relevant: set[int] | frozenset[int], k: int = 10) -> float:
+    """Binary-relevance nDCG@k over passages; the ideal ranks every relevant passage of the index first."""
+    dcg = sum(1.0 / math.log2(i + 2) for i, p in enumerate(passages[:k]) if p in relevant)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, len(relevant))))
+    return dcg / ideal if ideal else 0.0

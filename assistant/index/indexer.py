@@ -100,7 +100,9 @@ class Indexer:
 
     def fingerprint(self) -> tuple[dict, dict]:
         """The model and chunking settings recorded in the manifest (a change means a full rebuild)."""
-        model = {"backend": self.embedder.backend, "name": self.embedder.name, "key": self.embedder.key, "dim": self.embedder.dim}
+        e = self.embedder
+        describe = getattr(e, "describe", None)  # any object with the Embedder methods builds an index
+        model = describe() if describe else {"backend": e.backend, "name": e.name, "key": e.key, "dim": e.dim}
         chunking = {"max_tokens": self.settings.max_tokens, "overlap_tokens": self.settings.overlap_tokens, "version": CHUNKER_VERSION,
                     "analyser": analyser_version()}
         return model, chunking
@@ -290,7 +292,9 @@ class Indexer:
             summary.embedded = len(missing)
             if missing:
                 te = time.perf_counter()
-                mkeys = list(missing)
+                # longest first, so each batch holds texts of about one length: a padded backend
+                # (sentence-transformers) pads little, and the slowest batches come first in the progress
+                mkeys = sorted(missing, key=lambda k: -len(missing[k]))
                 bs = self.settings.batch_size
                 for i in range(0, len(mkeys), bs * 8):
                     part = mkeys[i : i + bs * 8]

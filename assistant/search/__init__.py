@@ -4,7 +4,23 @@ fusion (``retrieval``, ``fusion``). Uses index and ingest; nothing here composes
 """
 
 from .followup import is_followup, resolve_followup
-from .fusion import minmax, ranked, rrf, weighted
+from .fusion import (
+    DEFAULT_FUSION,
+    Fusion,
+    RankedDocument,
+    convex,
+    fusion_path,
+    grouped,
+    load_fusion,
+    minmax,
+    normalise,
+    rank_documents,
+    ranked,
+    rrf,
+    select,
+    weighted,
+    zscore,
+)
 from .query import (
     QueryAnalysis,
     analyse,
@@ -23,31 +39,47 @@ from .query import (
     typed_kinds,
     wants_list,
 )
-from .retrieval import RetrievalSettings, Retriever
+from .rerank import Reranker, RerankerError, create_reranker
+from .retrieval import UNITS, RetrievalSettings, Retriever
 
 __all__ = [
+    "DEFAULT_FUSION",
+    "UNITS",
+    "Fusion",
     "QueryAnalysis",
+    "RankedDocument",
+    "Reranker",
+    "RerankerError",
     "RetrievalSettings",
     "Retriever",
     "analyse",
     "asks_change",
     "asks_typed",
+    "convex",
+    "create_reranker",
     "entities_in",
     "focus_en",
     "focus_of",
+    "fusion_path",
+    "grouped",
     "is_followup",
     "language",
+    "load_fusion",
     "minmax",
+    "normalise",
     "persons_in",
     "places_in",
     "question_kinds",
     "question_types",
+    "rank_documents",
     "ranked",
     "requested_count",
     "resolve_followup",
     "rrf",
+    "select",
     "translate",
     "typed_kinds",
     "wants_list",
     "weighted",
+    "zscore",
 ]
