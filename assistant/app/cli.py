@@ -51,6 +51,13 @@ def _embedder(cfg: Config):
     return create_embedder(e.backend, e.model, e.device, e.query_prefix, e.passage_prefix)
 
 
+def _use_search_backend(cfg: Config) -> None:
+    """Indexes opened in this process reach their search backend as configured (address, token)."""
+    from ..index import BackendSettings, use_backend
+
+    use_backend(BackendSettings.from_config(cfg))
+
+
 def _settings(cfg: Config):
     from ..index import IndexSettings
 
@@ -377,6 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["server.port"] = args.port
     try:
         cfg = load_config(args.config, **overrides)
+        _use_search_backend(cfg)
         return int(args.func(cfg, args) or 0)
     except (ConfigError, OSError, ValueError, RuntimeError, ImportError) as exc:
         if args.verbose:

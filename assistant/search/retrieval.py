@@ -1,4 +1,5 @@
-"""Hybrid retrieval: BM25 over Kiwi morphemes, dense FAISS search, and their fusion."""
+"""Hybrid retrieval: BM25 over Kiwi morphemes and dense search, found by the index's search
+backend (local FAISS + BM25 arrays, or Milvus), and their fusion."""
 
 from __future__ import annotations
 
@@ -34,39 +35,12 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
 
-    # -- filters --------------------------------------------------------------------
-    def allowed_docs(self, filters: Filters | None) -> list[str] | None:
-        if not filters:
-            return None
-        out = []
-        for doc_id in self.index.doc_order:
-            d = self.index.documents[doc_id]
-            if filters.doc_ids and doc_id not in filters.doc_ids:
-                continue
-            if filters.doc_types and d["doc_type"] not in filters.doc_types:
-                continue
-            if filters.years and not set(filters.years) & set(d["years"]):
-                continue
-            if filters.departments and not any(dep and dep in d["department"] for dep in filters.departments):
-                continue
-            out.append(doc_id)
-        return out
-
-    def mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Boolean mask over chunks (in id order) allowed by ``filters``; ``None`` = all."""
-        docs = self.allowed_docs(filters)
-        if docs is None:
-            return None
-        pos = {d: i for i, d in enumerate(self.index.doc_order)}
-        return np.isin(self.index.chunk_doc, np.asarray([pos[d] for d in docs], dtype=np.int32))
-
     # -- searching ------------------------------------------------------------------
-    def bm25(self, analysis: QueryAnalysis, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        return self.index.bm25.search(list(analysis.terms), k, mask)
+    def bm25(self, analysis: QueryAnalysis, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        return self.index.backend.lexical(list(analysis.terms), k, filters)
 
-    def dense(self, vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        allowed = self.index.chunk_ids[mask] if mask is not None else None
-        return self.index.dense.search(vector, k, allowed)
+    def dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        return self.index.backend.dense(vector, k, filters)
 
     def search(
         self,
@@ -80,17 +54,11 @@ class Retriever:
         analysis = analyse(query) if isinstance(query, str) else query
         k = k or self.settings.top_k
         n = max(k, self.settings.candidates)
-        m = self.mask(filters)
-        if m is not None and not m.any():
-            return []
-        lex: list[tuple[int, float]] = []
-        den: list[tuple[int, float]] = []
-        if mode in ("bm25", "hybrid"):
-            lex = self.bm25(analysis, n, m)
-        if mode in ("dense", "hybrid"):
-            if vector is None:
-                vector = self.embedder.embed_query(analysis.text)
-            den = self.dense(vector, n, m)
+        if mode in ("dense", "hybrid") and vector is None:
+            vector = self.embedder.embed_query(analysis.text)
+        # the backend (local or Milvus) finds the candidates; fusing them is ours, the same for every backend
+        lex, den = self.index.backend.candidates(
+            list(analysis.terms) if mode in ("bm25", "hybrid") else None, vector if mode in ("dense", "hybrid") else None, n, filters)
         if mode == "bm25":
             fused = dict(lex)
         elif mode == "dense":
