@@ -12,6 +12,7 @@ from .backends import (
     SearchBackend,
     backend_settings,
     create_backend,
+    lite_server,
     use_backend,
 )
 from .dense import DenseIndex, DenseSettings
@@ -47,6 +48,7 @@ __all__ = [
     "create_backend",
     "create_embedder",
     "family_prefixes",
+    "lite_server",
     "text_hash",
     "use_backend",
 ]

@@ -186,8 +186,9 @@ class Indexer:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            serving = self._serving()
             final = self.folder.commit(tmp)
-            self._committed(manifest, prev)
+            self._committed(manifest, serving)
             self._finish_summary(summary, manifest, final, t0)
             return summary
 
@@ -287,10 +288,18 @@ class Indexer:
         SearchIndex.open(tmp, settings=self.settings.backend).close()
         return manifest
 
-    def _committed(self, manifest: Manifest, prev: Manifest | None) -> None:
+    def _serving(self) -> dict | None:
+        """The backend section of the generation readers use now (before a swap)."""
+        path = self.folder.current()
+        try:
+            return Manifest.load(path).backend if path else None
+        except IndexFolderError:
+            return None
+
+    def _committed(self, manifest: Manifest, serving: dict | None) -> None:
         """Let the backend follow the swap (switch an alias, drop what no generation reads): the
-        previous generation and every one still in the folder may be read by a running server."""
-        keep = [prev.backend] if prev else []
+        generation served until now and every one still in the folder may be read by a running server."""
+        keep = [serving] if serving else []
         for path in self.folder.root.glob("gen-*"):
             try:
                 keep.append(Manifest.load(path).backend)

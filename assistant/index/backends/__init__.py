@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import threading
+from typing import Any
 
-from .base import BackendError, BackendSettings, Candidates, Changes, SearchBackend, Written, allowed_documents
+from .base import BackendError, BackendSettings, Candidates, Changes, SearchBackend, Written, allowed_documents, best
 
 #: backend name → "module:class" (imported on first use: Milvus is an optional dependency)
 BACKENDS = {"local": f"{__name__}.local:LocalBackend", "milvus": f"{__name__}.milvus:MilvusBackend"}
@@ -31,6 +32,13 @@ def create_backend(settings: BackendSettings | str | None = None) -> SearchBacke
         raise ValueError(f"unknown search backend {settings.name!r}: use one of {', '.join(BACKENDS)}")
     module, cls = target.split(":")
     return getattr(importlib.import_module(module), cls)(settings)
+
+
+def lite_server(data_dir: str, port: int = 0, timeout: float = 60.0) -> Any:
+    """A :class:`~assistant.index.backends.milvus.LiteServer` (``with lite_server(dir) as server: server.uri``)."""
+    from .milvus import LiteServer
+
+    return LiteServer(data_dir, port, timeout)
 
 
 def use_backend(settings: BackendSettings) -> None:
@@ -59,6 +67,8 @@ __all__ = [
     "Written",
     "allowed_documents",
     "backend_settings",
+    "best",
     "create_backend",
+    "lite_server",
     "use_backend",
 ]

@@ -125,9 +125,12 @@ class SearchBackend(ABC):
 
     def candidates(self, terms: Sequence[str] | None, vector: np.ndarray | None, k: int,
                    filters: Filters | None = None) -> tuple[Candidates, Candidates]:
-        """Both candidate lists (a side is skipped when its query is ``None``)."""
-        lex = self.lexical(terms, k, filters) if terms is not None else []
-        den = self.dense(vector, k, filters) if vector is not None else []
+        """Both candidate lists, each the ``k`` best with ties broken by chunk id (a side is
+        skipped when its query is ``None``). Engines order equal scores as they like, and many
+        chunks tie (repeated wording): broken here, the same way for every backend, the lists
+        and everything fused from them do not depend on the engine."""
+        lex = best(lambda m: self.lexical(terms, m, filters), k) if terms is not None else []
+        den = best(lambda m: self.dense(vector, m, filters), k) if vector is not None else []
         return lex, den
 
     @abstractmethod
@@ -141,6 +144,23 @@ class SearchBackend(ABC):
 
     def close(self) -> None:
         """Release what :meth:`open` took."""
+
+
+def best(fetch: Callable[[int], Candidates], k: int) -> Candidates:
+    """The ``k`` best of ``fetch(m)`` (the ``m`` best by score, in any order among equal scores),
+    equal scores ordered by chunk id: fetches more until the group tied with the ``k``-th is complete."""
+    if k <= 0:
+        return []
+    m = k + 8
+    while True:
+        got = fetch(m)
+        if len(got) < m:  # everything there is
+            break
+        scores = sorted((s for _, s in got), reverse=True)
+        if scores[k - 1] > scores[-1]:  # every chunk tied with the k-th scores above the last one fetched
+            break
+        m *= 2
+    return sorted(got, key=lambda c: (-c[1], c[0]))[:k]
 
 
 def allowed_documents(documents: Sequence[Mapping[str, Any]], filters: Filters | None) -> list[str] | None:
