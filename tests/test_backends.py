@@ -204,10 +204,10 @@ def _compare(local: SearchIndex, milvus: SearchIndex, embedder, rel: float = REL
         assert_same_candidates(local.backend.dense(v, 20), milvus.backend.dense(v, 20), q)
 
 
-def test_incremental_updates_match_the_local_backend(small_corpus, embedder, tmp_path, milvus_uri):
+def test_incremental_updates_match_the_local_backend(small_corpus, embedder, tmp_path, milvus_uri, cache_path):
     """Add, change and remove documents through both backends: the same candidates after each
     build; a change that keeps the average chunk length updates the collection in place."""
-    cache = tmp_path / "cache.sqlite"
+    cache = cache_path
     local = Indexer(tmp_path / "local", embedder, cache)
     milvus = Indexer(tmp_path / "milvus", embedder, cache, _settings(milvus_uri, "inc"))
     for ix in (local, milvus):
@@ -237,10 +237,10 @@ def test_incremental_updates_match_the_local_backend(small_corpus, embedder, tmp
     assert client.describe_alias("inc_milvus")["collection_name"] == third.manifest.backend["collection"]
 
 
-def test_removed_rows_stay_visible_to_the_previous_generation(small_corpus, embedder, tmp_path, milvus_uri):
+def test_removed_rows_stay_visible_to_the_previous_generation(small_corpus, embedder, tmp_path, milvus_uri, cache_path):
     """An in-place update hides removed chunks from the new version only; once no kept generation
     can see them, they are deleted."""
-    ix = Indexer(tmp_path / "idx", embedder, tmp_path / "c.sqlite", _settings(milvus_uri, "vis"))
+    ix = Indexer(tmp_path / "idx", embedder, cache_path, _settings(milvus_uri, "vis"))
     ix.build([small_corpus])
     old = SearchIndex.load(tmp_path / "idx")
     q = "2022년 예산액은?"
@@ -267,10 +267,10 @@ class Boom(RuntimeError):
 
 
 @pytest.mark.parametrize("where", ["full", "incremental"])
-def test_interrupted_build_leaves_the_collection_answering_as_before(where, small_corpus, embedder, tmp_path, milvus_uri, monkeypatch):
+def test_interrupted_build_leaves_the_collection_answering_as_before(where, small_corpus, embedder, tmp_path, milvus_uri, monkeypatch, cache_path):
     """A build that dies after writing to Milvus but before the swap: the live generation answers
     exactly as before; the next build clears the leftovers and is consistent."""
-    ix = Indexer(tmp_path / "idx", embedder, tmp_path / "c.sqlite", _settings(milvus_uri, f"crash_{where}"))
+    ix = Indexer(tmp_path / "idx", embedder, cache_path, _settings(milvus_uri, f"crash_{where}"))
     ix.build([small_corpus])
     live = SearchIndex.load(tmp_path / "idx")
     probes = [(list(analyse(q).terms), embedder.embed_query(q)) for q in PROBES]
@@ -323,15 +323,15 @@ KILL_SCRIPT = textwrap.dedent(
 )
 
 
-def test_killed_incremental_build_leaves_the_collection_answering_as_before(small_corpus, embedder, tmp_path, milvus_uri):
-    ix = Indexer(tmp_path / "idx", embedder, tmp_path / "c.sqlite", _settings(milvus_uri, "killed"))
+def test_killed_incremental_build_leaves_the_collection_answering_as_before(small_corpus, embedder, tmp_path, milvus_uri, cache_path):
+    ix = Indexer(tmp_path / "idx", embedder, cache_path, _settings(milvus_uri, "killed"))
     ix.build([small_corpus])
     live = SearchIndex.load(tmp_path / "idx")
     probes = [(list(analyse(q).terms), embedder.embed_query(q)) for q in PROBES]
     before = [live.backend.candidates(t, v, 20) for t, v in probes]
     p = small_corpus / DOC["budget"]
     p.write_text(p.read_text(encoding="utf-8").replace("2022", "2021", 1), encoding="utf-8")
-    code = KILL_SCRIPT.format(root=str(ROOT), uri=milvus_uri, idx=str(tmp_path / "idx"), cache=str(tmp_path / "c.sqlite"), corpus=str(small_corpus))
+    code = KILL_SCRIPT.format(root=str(ROOT), uri=milvus_uri, idx=str(tmp_path / "idx"), cache=str(cache_path), corpus=str(small_corpus))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "written"
@@ -350,8 +350,8 @@ def test_killed_incremental_build_leaves_the_collection_answering_as_before(smal
     SearchIndex.load(tmp_path / "idx").check()
 
 
-def test_ids_are_checked_against_sqlite_on_load(small_corpus, embedder, tmp_path, milvus_uri):
-    ix = Indexer(tmp_path / "idx", embedder, tmp_path / "c.sqlite", _settings(milvus_uri, "chk"))
+def test_ids_are_checked_against_sqlite_on_load(small_corpus, embedder, tmp_path, milvus_uri, cache_path):
+    ix = Indexer(tmp_path / "idx", embedder, cache_path, _settings(milvus_uri, "chk"))
     ix.build([small_corpus])
     index = SearchIndex.load(tmp_path / "idx")
     name, victim = index.manifest.backend["collection"], int(index.chunk_ids[3])
@@ -366,14 +366,14 @@ def test_ids_are_checked_against_sqlite_on_load(small_corpus, embedder, tmp_path
     SearchIndex.load(tmp_path / "idx").check()
 
 
-def test_embedded_file_mode(embedder, tmp_path):
+def test_embedded_file_mode(embedder, tmp_path, cache_path):
     """Milvus Lite inside this process (a .db path), with document ids that need quoting."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     odd = {DOC["budget"]: '예산 "따옴표"와 \\역슬래시.txt', DOC["press"]: "홑'따옴표 100%_완료.txt"}
     for src, name in odd.items():
         shutil.copy(CORPUS / src, corpus / name)
-    cache = tmp_path / "cache.sqlite"
+    cache = cache_path
     Indexer(tmp_path / "local", embedder, cache).build([corpus])
     uri = str(tmp_path / "milvus.db")
     Indexer(tmp_path / "milvus", embedder, cache, _settings(uri, "embedded")).build([corpus])
@@ -390,12 +390,12 @@ def test_embedded_file_mode(embedder, tmp_path):
     assert "98,450" in answer.text
 
 
-def test_unknown_backend_and_missing_server_are_clear_errors(small_corpus, embedder, tmp_path):
+def test_unknown_backend_and_missing_server_are_clear_errors(small_corpus, embedder, tmp_path, cache_path):
     from assistant.index import create_backend
 
     with pytest.raises(ValueError, match="unknown search backend 'qdrant'"):
         create_backend("qdrant")
-    ix = Indexer(tmp_path / "idx", embedder, tmp_path / "c.sqlite", _settings("http://127.0.0.1:9", "nothing"))
+    ix = Indexer(tmp_path / "idx", embedder, cache_path, _settings("http://127.0.0.1:9", "nothing"))
     with pytest.raises(BackendError, match=r"cannot connect to Milvus at http://127\.0\.0\.1:9"):
         ix.build([small_corpus])
     assert not (tmp_path / "idx" / "CURRENT").exists()
