@@ -266,8 +266,7 @@ def synthesize(base: BaseCorpus, n_chunks: int, staging: Path, docs_dir: Path, m
 def install(syn: dict[str, Any], index_dir: Path, indexer: Any) -> dict[str, Any]:
     """Make the synthesised store a generation of ``index_dir`` with ``indexer``'s search backend
     (FAISS + BM25 arrays, or a Milvus collection) written by the backend itself, as a full build would."""
-    from ..index import IndexFolder, Manifest, Store
-    from ..index.backends import Changes
+    from ..index import Changes, IndexFolder, Manifest, Store
     from ..ingest import PARSER_VERSION
 
     folder = IndexFolder(index_dir)

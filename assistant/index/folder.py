@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -102,7 +103,8 @@ class IndexFolder:
 
     def new_generation(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f".tmp-gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        # unique even for two builds in the same second: a name is never reused
+        path = self.root / f".tmp-gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         if path.exists():
             shutil.rmtree(path)
         path.mkdir()
