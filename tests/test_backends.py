@@ -10,11 +10,14 @@ accuracy within 0.01.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -399,3 +402,46 @@ def test_unknown_backend_and_missing_server_are_clear_errors(small_corpus, embed
     with pytest.raises(BackendError, match=r"cannot connect to Milvus at http://127\.0\.0\.1:9"):
         ix.build([small_corpus])
     assert not (tmp_path / "idx" / "CURRENT").exists()
+
+
+def test_cli_index_ask_and_serve_on_milvus(tmp_path, milvus_uri, cache_path, capsys, monkeypatch):
+    """`assistant index`, `ask` and `serve` with `[search] backend = "milvus"` against a running server."""
+    import assistant.index.backends as backends
+    from assistant.app.cli import main
+
+    monkeypatch.setattr(backends, "_default", backends.backend_settings())  # main() sets the process's backend: restored after
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("budget", "meeting"):
+        shutil.copy(CORPUS / DOC[name], corpus / DOC[name])
+    env = {"ASSISTANT_SEARCH_BACKEND": "milvus", "ASSISTANT_SEARCH_URI": milvus_uri, "ASSISTANT_SEARCH_COLLECTION": "cli",
+           "ASSISTANT_PATHS_CACHE": str(cache_path)}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(tmp_path)
+    assert main(["index", "--corpus", str(corpus), "--index", "idx"]) == 0
+    assert "문서 2개" in capsys.readouterr().out
+    assert "cli_idx" in mv.client_for(milvus_uri).list_aliases()["aliases"]
+    assert main(["ask", "영등포형 돌봄 네트워크 추진 사업비는?", "--index", "idx", "--json"]) == 0
+    assert "150,000" in json.loads(capsys.readouterr().out)["text"]
+    port = mv._free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.app.cli", "serve", "--index", "idx", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+    try:
+        from gradio_client import Client
+
+        deadline = time.monotonic() + 120
+        answer = None
+        while answer is None and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                answer = Client(f"http://127.0.0.1:{port}/", verbose=False).predict("영등포형 돌봄 네트워크 추진 사업비는?", api_name="/ask")
+            except Exception:  # still starting
+                time.sleep(0.5)
+        assert answer is not None and "150,000" in answer["text"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
