@@ -634,18 +634,23 @@ def bench_bm25_function(index_dir: Path, uri: str, questions: list[str], segment
 
 
 def bench_embed_per_core(texts: list[str], batch_size: int) -> dict[str, Any]:
-    """Embedding throughput with one OpenMP thread (a fresh process), in characters per second per core."""
-    code = ("import json, sys, time\nfrom assistant.index import create_embedder\ntexts = json.loads(sys.stdin.read())\n"
-            "e = create_embedder()\ne.embed_passages(texts[:4])\nt = time.perf_counter()\n"
-            f"e.embed_passages(texts, batch_size={int(batch_size)})\nprint(time.perf_counter() - t)\n")
+    """Embedding throughput of one OpenMP thread (a fresh process): characters per second of
+    wall time, and per CPU second (what a dedicated core gives, whatever else shares this machine)."""
+    code = ("import json, resource, sys, time\nfrom assistant.index import create_embedder\ntexts = json.loads(sys.stdin.read())\n"
+            "e = create_embedder()\ne.embed_passages(texts[:4])\nr0 = resource.getrusage(resource.RUSAGE_SELF)\nt = time.perf_counter()\n"
+            f"e.embed_passages(texts, batch_size={int(batch_size)})\n"
+            "wall = time.perf_counter() - t\nr1 = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "print(json.dumps([wall, r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime]))\n")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    load = os.getloadavg()[0]
     proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"embedding worker failed: {proc.stderr[-2000:]}")
-    seconds = float(proc.stdout.strip().splitlines()[-1])
+    wall, cpu = json.loads(proc.stdout.strip().splitlines()[-1])
     chars = sum(len(t) for t in texts)
-    return {"texts": len(texts), "chars": chars, "seconds": round(seconds, 2), "chars_per_s_per_core": round(chars / seconds, 1),
-            "chunks_per_s_per_core": round(len(texts) / seconds, 2), "load_average": round(os.getloadavg()[0], 2)}
+    return {"texts": len(texts), "chars": chars, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+            "chars_per_s_per_core": round(chars / wall, 1), "chars_per_cpu_s": round(chars / cpu, 1),
+            "chunks_per_cpu_s": round(len(texts) / cpu, 2), "load_average": round(max(load, os.getloadavg()[0]), 2)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -667,7 +672,8 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
     # the pipeline and the real corpus the synthetic indexes vary are local; --backends picks what is measured at scale
     settings = dataclasses.replace(IndexSettings.from_config(cfg), backend=BackendSettings("local"))
     questions = load_question_texts(sorted(Path(args.questions_dir).glob("*.jsonl")))[: args.queries]
-    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": sizes, "questions": len(questions)}
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_start": round(os.getloadavg()[0], 2)},
+                               "sizes": sizes, "questions": len(questions)}
 
     lines: list[str] = []
 
@@ -696,8 +702,9 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
             index.close()
         per_core = bench_embed_per_core(texts, settings.batch_size)
         results["embed_per_core"] = per_core
-        say(f"Embedding with one thread: {per_core['chars_per_s_per_core']:,} characters/s per core "
-            f"({per_core['texts']} chunks, {per_core['chars']:,} characters in {per_core['seconds']} s; load average {per_core['load_average']})\n")
+        say(f"Embedding with one thread: {per_core['chars_per_cpu_s']:,} characters per CPU second ({per_core['chars_per_s_per_core']:,} per "
+            f"second of wall time; {per_core['texts']} chunks, {per_core['chars']:,} characters, {per_core['cpu_seconds']} CPU s in "
+            f"{per_core['seconds']} s; load average {per_core['load_average']})\n")
 
     say("## Cold start (index of the evaluation corpus)")
     cold = bench_cold_start(Path(ind["index_dir"]), questions[0])
@@ -798,7 +805,9 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
     results["targets"] = targets(results, settings.dense)
     say(table(results["targets"], ["target", "measured", "met"]))
     results["seconds"] = round(time.perf_counter() - started, 1)
-    say(f"\nbench finished in {results['seconds']:.0f} s")
+    results["machine"]["load_average_end"] = round(os.getloadavg()[0], 2)
+    say(f"\nbench finished in {results['seconds']:.0f} s (load average {results['machine']['load_average_start']} at the start, "
+        f"{results['machine']['load_average_end']} at the end, on {os.cpu_count()} cores: other jobs shared the machine)")
     if args.markdown:
         command = "assistant bench " + " ".join(a for a in sys.argv[2:]) if len(sys.argv) > 1 else "assistant bench"
         head = [f"Made by `{command}` on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}.", ""]
