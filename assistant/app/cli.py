@@ -363,6 +363,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--workdir", help="keep the built indexes here (default: a temporary folder, removed at the end)")
     sp.add_argument("--keep", action="store_true", help="do not delete the synthetic indexes")
     sp.add_argument("--backends", default="local", help="search backends to measure at each size: local, milvus (a milvus-lite server per size)")
+    sp.add_argument("--sections", default="indexing,cold,scale,faiss", help="what to run (the targets need all four)")
     sp.set_defaults(func=cmd_bench)
     return p
 

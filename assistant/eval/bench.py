@@ -664,6 +664,7 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
     logging.getLogger("assistant").setLevel(logging.WARNING)
     sizes = [int(s) for s in str(args.sizes).split(",") if s.strip()]
     backends = [b.strip() for b in str(getattr(args, "backends", "local")).split(",") if b.strip()]
+    sections = [x.strip() for x in str(getattr(args, "sections", "indexing,cold,scale,faiss")).split(",") if x.strip()]
     started = time.perf_counter()
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -681,17 +682,24 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
         lines.append(text)
         print(text, flush=True)
 
-    say(f"# assistant bench — {len(questions)} questions, sizes {sizes}, backends {', '.join(backends)}, work dir {work}\n")
-    say("## Indexing (evaluation corpus, empty embedding cache)")
-    ind = bench_indexing(cfg.paths.eval_corpus, work, embedder, settings)
-    results["indexing"] = ind
-    say(table([
-        {"run": "whole pipeline", "seconds": ind["pipeline_s"], "chunks/s": ind["pipeline_chunks_per_s"], "tokens/s": ind["pipeline_tokens_per_s"]},
-        {"run": "embedder alone, same texts", "seconds": ind["embedder_alone_s"], "chunks/s": ind["embedder_chunks_per_s"], "tokens/s": ind["embedder_tokens_per_s"]},
-    ], ["run", "seconds", "chunks/s", "tokens/s"]))
-    say(f"\nMedians of three alternating runs each (pipeline {ind['pipeline_runs_s']} s, embedder {ind['embedder_runs_s']} s).")
-    say(f"{ind['documents']} documents, {ind['chunks']} chunks, {ind['tokens']:,} tokens; pipeline / embedder = {ind['ratio']:.3f} "
-        f"(overhead {ind['overhead_pct']:.1f}%); Kiwi terms {ind['kiwi_chars_per_s']:,} chars/s; parsing {ind['parse_chars_per_s']:,} chars/s\n")
+    say(f"# assistant bench — {len(questions)} questions, sizes {sizes}, backends {', '.join(backends)}, sections {', '.join(sections)}, work dir {work}\n")
+    if "indexing" not in sections:  # the real corpus is still needed: indexed once, not timed
+        from ..index import Indexer
+
+        index_dir = work / "pipeline-index"
+        Indexer(index_dir, embedder, work / "pipeline-cache" / "embeddings.sqlite", settings).build(cfg.paths.eval_corpus)
+        ind = {"index_dir": str(index_dir)}
+    else:
+        say("## Indexing (evaluation corpus, empty embedding cache)")
+        ind = bench_indexing(cfg.paths.eval_corpus, work, embedder, settings)
+        results["indexing"] = ind
+        say(table([
+            {"run": "whole pipeline", "seconds": ind["pipeline_s"], "chunks/s": ind["pipeline_chunks_per_s"], "tokens/s": ind["pipeline_tokens_per_s"]},
+            {"run": "embedder alone, same texts", "seconds": ind["embedder_alone_s"], "chunks/s": ind["embedder_chunks_per_s"], "tokens/s": ind["embedder_tokens_per_s"]},
+        ], ["run", "seconds", "chunks/s", "tokens/s"]))
+        say(f"\nMedians of three alternating runs each (pipeline {ind['pipeline_runs_s']} s, embedder {ind['embedder_runs_s']} s).")
+        say(f"{ind['documents']} documents, {ind['chunks']} chunks, {ind['tokens']:,} tokens; pipeline / embedder = {ind['ratio']:.3f} "
+            f"(overhead {ind['overhead_pct']:.1f}%); Kiwi terms {ind['kiwi_chars_per_s']:,} chars/s; parsing {ind['parse_chars_per_s']:,} chars/s\n")
 
     if "milvus" in backends:
         texts = []
@@ -706,10 +714,11 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
             f"second of wall time; {per_core['texts']} chunks, {per_core['chars']:,} characters, {per_core['cpu_seconds']} CPU s in "
             f"{per_core['seconds']} s; load average {per_core['load_average']})\n")
 
-    say("## Cold start (index of the evaluation corpus)")
-    cold = bench_cold_start(Path(ind["index_dir"]), questions[0])
-    results["cold_start"] = cold
-    say(f"assistant ask: {cold['ask_s']} s (median of {cold['ask_runs_s']}); assistant serve to first answer: {cold.get('serve_s')} s\n")
+    if "cold" in sections:
+        say("## Cold start (index of the evaluation corpus)")
+        cold = bench_cold_start(Path(ind["index_dir"]), questions[0])
+        results["cold_start"] = cold
+        say(f"assistant ask: {cold['ask_s']} s (median of {cold['ask_runs_s']}); assistant serve to first answer: {cold.get('serve_s')} s\n")
 
     base = BaseCorpus.from_index(Path(ind["index_dir"]))
     noise = calibrate_noise(base, embedder)
@@ -762,7 +771,7 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
                 for segments in (1, max(2, n // 2000)):
                     bm25fn_rows.append(bench_bm25_function(idx_dir, server.uri, questions, segments))
             shutil.rmtree(work / f"milvus-bm25fn-{n}", ignore_errors=True)
-        if "local" in backends:
+        if "local" in backends and "faiss" in sections:
             faiss_rows += bench_faiss(syn["_vectors"], qvecs, settings.dense)
         del syn
         results.setdefault("scale_seconds", {})[str(n)] = round(time.perf_counter() - t, 1)
@@ -798,12 +807,14 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
             say("\nsame_top10_up_to_ties: share of questions whose top 10 have the same scores rank by rank (within 0.1%; equal "
                 "scores may come in any order); score_rel_diff: |Milvus − ours| / ours for chunks in both top 10s; "
                 "terms_split_by_analyser: share of (chunk, term) pairs the standard analyser cuts apart (decimals, '민·관').")
-    results["faiss"] = faiss_rows
-    say("\n## FAISS: exact against approximate (one thread per query, recall@10 against exact)\n")
-    say(table(faiss_rows, ["chunks", "index", "build_s", "p50_ms", "p95_ms", "recall@10"]))
-    say("\n## Targets\n")
-    results["targets"] = targets(results, settings.dense)
-    say(table(results["targets"], ["target", "measured", "met"]))
+    if faiss_rows:
+        results["faiss"] = faiss_rows
+        say("\n## FAISS: exact against approximate (one thread per query, recall@10 against exact)\n")
+        say(table(faiss_rows, ["chunks", "index", "build_s", "p50_ms", "p95_ms", "recall@10"]))
+    if {"indexing", "cold", "faiss"} <= set(sections) and "local" in backends:
+        say("\n## Targets\n")
+        results["targets"] = targets(results, settings.dense)
+        say(table(results["targets"], ["target", "measured", "met"]))
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["machine"]["load_average_end"] = round(os.getloadavg()[0], 2)
     say(f"\nbench finished in {results['seconds']:.0f} s (load average {results['machine']['load_average_start']} at the start, "
