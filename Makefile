@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[st,test]'
+	$(PIP) install -e '.[st,test,milvus]'
 	touch $@
 
 install: $(VENV)/.installed

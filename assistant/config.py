@@ -112,6 +112,16 @@ class GenerationConfig:
 
 
 @dataclass
+class SearchConfig:
+    """Where the index keeps its vectors and BM25 postings (the SQLite document store stays local)."""
+
+    backend: str = "local"  # "local" (FAISS + BM25 arrays in the index folder) or "milvus"
+    uri: str = ""  # milvus: "http://host:19530" (default http://127.0.0.1:19530) or a local "….db" path (one process only)
+    collection: str = "assistant"  # milvus: collection name prefix; the index folder's name is appended (assistant_main)
+    token: str | None = None  # milvus: "user:password" or an API key; better given as ASSISTANT_SEARCH_TOKEN
+
+
+@dataclass
 class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
@@ -122,6 +132,7 @@ class Config:
     answer: AnswerConfig = field(default_factory=AnswerConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
     def replace(self, **overrides: Any) -> Config:
         """Copy with ``section.key=value`` overrides, e.g. ``replace(**{"paths.index": "x"})``."""

@@ -63,6 +63,27 @@ def seoul_index(embedder, workdir, cache_path, eval_index) -> Path:
 
 
 @pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory):
+    """A `milvus-lite server` for the whole run: on 127.0.0.1, data in a temporary folder, ready
+    when its port answers, stopped by its process id at the end."""
+    from assistant.index import lite_server
+
+    server = lite_server(str(tmp_path_factory.mktemp("milvus-data"))).start()
+    yield server.uri
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def milvus_eval_index(embedder, workdir, cache_path, eval_index, milvus_uri) -> Path:
+    """The evaluation index again, its vectors and postings in Milvus (embeddings from the cache)."""
+    from assistant.index import BackendSettings, Indexer, IndexSettings
+
+    path = workdir / "index-eval-milvus"
+    Indexer(path, embedder, cache_path, IndexSettings(backend=BackendSettings("milvus", milvus_uri, "conf"))).build([CORPUS, DISTRACTORS])
+    return path
+
+
+@pytest.fixture(scope="session")
 def seoul_answerer(seoul_index, embedder):
     from assistant.answer import Answerer
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..answer import Answerer, AnswerSettings, Generator
 from ..config import Config
-from ..index import BuildSummary, IndexSettings, create_embedder
+from ..index import BackendSettings, BuildSummary, IndexSettings, create_embedder, use_backend
 from ..records import Answer, Document, Filters, SkippedFile
 from ..search import RetrievalSettings
 from .exports import conversation_markdown
@@ -43,6 +43,7 @@ class Assistant:
     def from_config(cls, cfg: Config, index_dir: str | Path | None = None) -> Assistant:
         """The assistant over ``index_dir`` (default: the main index) as configured."""
         e, a = cfg.embedder, cfg.answer
+        use_backend(BackendSettings.from_config(cfg))  # how indexes opened here reach their search backend
         embedder = create_embedder(e.backend, e.model, e.device, e.query_prefix, e.passage_prefix)
         index_dir = index_dir or cfg.paths.index
         answerer = Answerer(

@@ -52,6 +52,13 @@ def _embedder(cfg: Config):
     return create_embedder(e.backend, e.model, e.device, e.query_prefix, e.passage_prefix)
 
 
+def _use_search_backend(cfg: Config) -> None:
+    """Indexes opened in this process reach their search backend as configured (address, token)."""
+    from ..index import BackendSettings, use_backend
+
+    use_backend(BackendSettings.from_config(cfg))
+
+
 def _settings(cfg: Config):
     from ..index import IndexSettings
 
@@ -444,6 +451,8 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--corpus", action="append", help="folders indexed by the indexing section (repeatable; default: the evaluation corpus)")
     sp.add_argument("--rerank-questions", type=int, default=30,
                     help="questions whose reranking is timed (the configured reranker, else a MiniLM-shaped one); 0: skip")
+    sp.add_argument("--backends", default="local", help="search backends to measure at each size: local, milvus (a milvus-lite server per size)")
+    sp.add_argument("--sections", default="indexing,cold,scale,faiss", help="what to run (the targets need all four)")
     sp.set_defaults(func=cmd_bench)
     return p
 
@@ -469,6 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["server.port"] = args.port
     try:
         cfg = load_config(args.config, **overrides)
+        _use_search_backend(cfg)
         return int(args.func(cfg, args) or 0)
     except (ConfigError, OSError, ValueError, RuntimeError, ImportError) as exc:
         if args.verbose:

@@ -214,24 +214,21 @@ def calibrate_noise(base: BaseCorpus, embedder: Any, samples: int = 24, seed: in
     return {"samples": len(cos), "cosine_mean": round(mean, 4), "cosine_min": round(float(np.min(cos)), 4), "sigma": noise_for_cosine(mean, dim)}
 
 
-def synthesize(base: BaseCorpus, n_chunks: int, index_dir: Path, docs_dir: Path, indexer: Any, sigma: float, seed: int = 11) -> dict[str, Any]:
-    """Write an index of about ``n_chunks`` chunks (variant 0 is the real corpus) and the
-    matching document files, so the real indexer can update it incrementally afterwards."""
-    from ..index import BM25Index, IndexFolder, Manifest, Store, text_hash
-    from ..ingest import PARSER_VERSION, file_sha256
+def synthesize(base: BaseCorpus, n_chunks: int, staging: Path, docs_dir: Path, model_key: str, sigma: float, seed: int = 11) -> dict[str, Any]:
+    """Write the SQLite store of an index of about ``n_chunks`` chunks into ``staging`` (variant 0
+    is the real corpus), the matching document files (so the real indexer can update it
+    incrementally afterwards) and their vectors (``_vectors``, row = chunk id)."""
+    from ..index import Store, text_hash
+    from ..ingest import file_sha256
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    folder = IndexFolder(index_dir)
-    folder.root.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     docs_dir.mkdir(parents=True, exist_ok=True)
-    tmp = folder.new_generation()
-    store = Store(tmp / "store.sqlite")
+    store = Store(staging / "store.sqlite")
     store.connect().execute("PRAGMA synchronous=OFF")
-    model, chunking = indexer.fingerprint()
-    settings = indexer.settings
     next_id = 0
-    ids: list[int] = []
     vectors: list[np.ndarray] = []
     meta: dict[str, dict[str, Any]] = {}
     v = 0
@@ -250,46 +247,52 @@ def synthesize(base: BaseCorpus, n_chunks: int, index_dir: Path, docs_dir: Path,
                 nc = dataclasses.replace(map_strings(c, var), id=next_id, doc_id=new_id)
                 chunks.append(nc)
                 terms.append([var(t) for t in base.terms[c.id]])
-                hashes.append(text_hash(indexer.embedder.key, nc.index_text))
+                hashes.append(text_hash(model_key, nc.index_text))
                 vec = base.vectors[c.id]
                 if v:
                     vec = vec + rng.normal(0.0, sigma, vec.shape).astype(np.float32)
                     vec = vec / np.linalg.norm(vec)
-                ids.append(next_id)
                 vectors.append(vec.astype(np.float32))
                 next_id += 1
             store.add_document(mapped, chunks, terms, hashes)
             meta[new_id] = {"sha256": mapped.sha256, "path": mapped.path, "chunks": len(chunks), "title": mapped.title}
         v += 1
-    write_s = time.perf_counter() - t0
-    from ..index import DenseIndex
-
-    t1 = time.perf_counter()
-    kind = settings.dense.kind_for(next_id)
-    dense = DenseIndex.create(len(vectors[0]), kind, settings.dense, expected=next_id)
-    matrix = np.stack(vectors)
-    dense.add(np.asarray(ids, dtype=np.int64), matrix)
-    dense.save(tmp)
-    dense_s = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    bm25 = BM25Index.build(store.iter_terms())
-    bm25.save(tmp)
-    bm25_s = time.perf_counter() - t2
     counts = store.counts()
     store.close()
-    Manifest(
-        parser_version=PARSER_VERSION, model=model, chunking=chunking,
-        dense=dense.info(),
-        bm25={"k1": bm25.k1, "b": bm25.b, "terms": len(bm25.vocab)}, next_chunk_id=next_id, n_chunks=counts["chunks"],
-        n_documents=counts["documents"], n_tables=counts["tables"], documents=dict(sorted(meta.items())),
-        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), build={"synthetic": True, "variants": v},
-    ).save(tmp)
+    return {"chunks": next_id, "documents": counts["documents"], "tables": counts["tables"], "variants": v,
+            "write_s": round(time.perf_counter() - t0, 1), "staging": str(staging), "_meta": meta, "_vectors": np.stack(vectors)}
+
+
+def install(syn: dict[str, Any], index_dir: Path, indexer: Any) -> dict[str, Any]:
+    """Make the synthesised store a generation of ``index_dir`` with ``indexer``'s search backend
+    (FAISS + BM25 arrays, or a Milvus collection) written by the backend itself, as a full build would."""
+    from ..index import Changes, IndexFolder, Manifest, Store
+    from ..ingest import PARSER_VERSION
+
+    folder = IndexFolder(index_dir)
+    shutil.rmtree(index_dir, ignore_errors=True)
+    folder.root.mkdir(parents=True)
+    tmp = folder.new_generation()
+    shutil.copyfile(Path(syn["staging"]) / "store.sqlite", tmp / "store.sqlite")
+    matrix = syn["_vectors"]
+    store = Store(tmp / "store.sqlite")
+    model, chunking = indexer.fingerprint()
+    t = time.perf_counter()
+    written = indexer.backend.write(Changes(
+        tmp, store, None, None, None, [], [], [], np.zeros((0, matrix.shape[1]), np.float32), syn["chunks"], matrix.shape[1],
+        indexer.settings.dense, lambda rows: matrix[np.asarray([r[0] for r in rows], dtype=np.int64)]))
+    build_s = time.perf_counter() - t
+    store.close()
+    manifest = Manifest(
+        parser_version=PARSER_VERSION, model=model, chunking=chunking, dense=written.dense, bm25=written.bm25,
+        next_chunk_id=syn["chunks"], n_chunks=syn["chunks"], n_documents=syn["documents"], n_tables=syn["tables"],
+        documents=dict(sorted(syn["_meta"].items())), created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        build={"synthetic": True, "variants": syn["variants"]}, backend=written.backend)
+    manifest.save(tmp)
     final = folder.commit(tmp)
-    return {
-        "chunks": next_id, "documents": counts["documents"], "variants": v, "dense_kind": kind,
-        "write_s": round(write_s, 1), "dense_build_s": round(dense_s, 1), "bm25_build_s": round(bm25_s, 1),
-        "index_mb": round(folder_bytes(final) / 2**20, 1), "path": str(final), "_vectors": matrix,
-    }
+    indexer.backend.committed(folder.root, manifest.backend, [])
+    return {"backend": written.backend["name"], "dense_kind": written.dense["kind"], "build_s": round(build_s, 1),
+            "index_mb": round(folder_bytes(final) / 2**20, 1), "path": str(final)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -362,9 +365,13 @@ def bench_incremental(index_dir: Path, docs_dir: Path, embedder: Any, cache: Pat
     from ..index import Indexer
 
     target = sorted(docs_dir.iterdir())[len(list(docs_dir.iterdir())) // 2]
+    original = target.read_bytes()
     with target.open("a", encoding="utf-8") as fh:
         fh.write("\n\n□ 추가 사항\n ○ 벤치마크를 위해 덧붙인 문단입니다. 다음 회의는 12월에 열립니다.\n")
-    summary = Indexer(index_dir, embedder, cache, settings).build([docs_dir])
+    try:
+        summary = Indexer(index_dir, embedder, cache, settings).build([docs_dir])
+    finally:  # the next backend gets the same change
+        target.write_bytes(original)
     return {
         "changed": summary.changed, "seconds": round(summary.seconds, 2), "embed_s": round(summary.embed_seconds, 2),
         "parse_s": round(summary.parse_seconds, 2), "embedded_texts": summary.embedded, "rest_s": round(summary.seconds - summary.embed_seconds - summary.parse_seconds, 2),
@@ -401,7 +408,7 @@ def _query_worker(index_dir: str, questions: list[str]) -> dict[str, Any]:
 def bench_queries(index_dir: Path, questions: list[str]) -> dict[str, Any]:
     """Query latencies and peak memory of a fresh process serving ``index_dir``."""
     payload = json.dumps({"index": str(index_dir), "questions": questions})
-    proc = subprocess.run([sys.executable, "-m", "assistant.bench", "--worker"], input=payload, capture_output=True, text=True, check=False)
+    proc = subprocess.run([sys.executable, "-m", "assistant.eval.bench", "--worker"], input=payload, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"query worker failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -524,7 +531,7 @@ def _free_port() -> int:
 
 def bench_cold_start(index_dir: Path, question: str, runs: int = 3) -> dict[str, Any]:
     """Process start to first answer: ``assistant ask`` (median of ``runs``) and ``assistant serve``."""
-    exe = [sys.executable, "-m", "assistant.cli"]
+    exe = [sys.executable, "-m", "assistant.app.cli"]
     env = {**os.environ, "ASSISTANT_PATHS_INDEX": str(index_dir)}
     ask = []
     for _ in range(runs):
@@ -570,24 +577,148 @@ def bench_cold_start(index_dir: Path, question: str, runs: int = 3) -> dict[str,
     return out
 
 
+def process_memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory and its high-water mark of another process, in MiB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            out["rss_mb" if line.startswith("VmRSS") else "peak_mb"] = round(int(line.split()[1]) / 1024.0, 1)
+    return out
+
+
+def bench_backend(name: str, syn: dict[str, Any], work: Path, docs_dir: Path, embedder: Any, cache: Path, settings: Any,
+                  questions: list[str]) -> dict[str, Any]:
+    """One backend at one size: write the synthesised index through it, query it from a fresh
+    process, update one document. A Milvus backend gets its own `milvus-lite server`."""
+    from ..index import BackendSettings, Indexer, lite_server
+
+    n = syn["chunks"]
+    server = lite_server(str(work / f"milvus-data-{n}")).start() if name == "milvus" else None
+    try:
+        st = dataclasses.replace(settings, backend=BackendSettings(name, server.uri if server else "", "bench"))
+        idx_dir = work / f"index-{n}-{name}"
+        built = install(syn, idx_dir, Indexer(idx_dir, embedder, cache, st))
+        q = bench_queries(idx_dir, questions)
+        out: dict[str, Any] = {"install": built, "queries": q}
+        if server is not None:
+            out["server"] = {**process_memory_mb(server.proc.pid), "disk_mb": round(folder_bytes(server.data_dir) / 2**20, 1)}
+        out["incremental"] = bench_incremental(idx_dir, docs_dir, embedder, cache, st)
+        return out
+    finally:
+        if server is not None:
+            server.stop()
+            shutil.rmtree(server.data_dir, ignore_errors=True)
+
+
+def same_up_to_ties(a: list[tuple[int, float]], b: list[tuple[int, float]], rel: float = 1e-3) -> bool:
+    """Two rankings agree but for the order of equal scores: the same score rank by rank (within
+    ``rel``), and a chunk in one list only is tied with the last of the other."""
+    if len(a) != len(b):
+        return False
+    close = lambda x, y: abs(x - y) <= rel * max(abs(x), abs(y)) + 1e-6  # noqa: E731
+    if not all(close(x, y) for (_, x), (_, y) in zip(a, b, strict=True)):
+        return False
+    da, db = dict(a), dict(b)
+    return all(close(da[c], db[c]) for c in set(da) & set(db)) and all(close(da.get(c, db.get(c, 0.0)), a[-1][1]) for c in set(da) ^ set(db))
+
+
+def bench_bm25_function(index_dir: Path, uri: str, questions: list[str], segments: int) -> dict[str, Any]:
+    """Milvus's own BM25 (a BM25 function over the chunks' Kiwi terms joined by spaces, standard
+    analyser, k1 1.2, b 0.75) against ours on the same chunks and questions, with the rows
+    written in ``segments`` flushed batches. Milvus Lite keeps BM25 statistics per segment."""
+    from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+    from ..index import SearchIndex
+    from ..search import analyse
+
+    index = SearchIndex.load(index_dir)
+    try:
+        rows = list(index.store.iter_terms())
+        c = MilvusClient(uri=uri)
+        name = f"bm25fn_{len(rows)}_{segments}"
+        if c.has_collection(name):
+            c.drop_collection(name)
+        schema = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("text", DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params={"tokenizer": "standard"})
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"], output_field_names=["sparse"]))
+        ip = c.prepare_index_params()
+        ip.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={"params": {"bm25_k1": 1.2, "bm25_b": 0.75}})
+        c.create_collection(name, schema=schema)
+        c.create_index(name, ip, sync=False)
+        step = -(-len(rows) // segments)
+        for i in range(0, len(rows), step):
+            c.insert(name, [{"id": cid, "text": " ".join(terms)} for cid, terms in rows[i : i + step]])
+            c.flush(name)
+        c.load_collection(name)
+        agree = 0
+        overlap, rel = [], []
+        split = sum(1 for _, terms in rows for t in set(terms) if not re.fullmatch(r"\w+", t))
+        for q in questions:
+            terms = list(analyse(q).terms)
+            ours = index.backend.lexical(terms, 10)
+            if not ours:
+                continue
+            res = c.search(name, data=[" ".join(terms)], anns_field="sparse", limit=10, search_params={"metric_type": "BM25"})
+            theirs = [(int(h["id"]), abs(float(h["distance"]))) for h in res[0]]
+            a, b = [x for x, _ in ours], [x for x, _ in theirs]
+            agree += same_up_to_ties(ours, theirs)
+            overlap.append(len(set(a) & set(b)) / len(a))
+            da = dict(ours)
+            rel += [abs(s - da[x]) / da[x] for x, s in theirs if x in da]
+        c.drop_collection(name)
+        n = len(overlap)
+        return {"chunks": len(rows), "segments": segments, "questions": n, "same_top10_up_to_ties": round(agree / max(n, 1), 3),
+                "overlap@10": round(float(np.mean(overlap)) if overlap else 0.0, 3),
+                "terms_split_by_analyser": round(split / max(sum(len(set(t)) for _, t in rows), 1), 4),
+                "score_rel_diff_median": round(float(np.median(rel)) if rel else 0.0, 4), "score_rel_diff_max": round(max(rel, default=0.0), 4)}
+    finally:
+        index.close()
+
+
+def bench_embed_per_core(texts: list[str], batch_size: int) -> dict[str, Any]:
+    """Embedding throughput of one OpenMP thread (a fresh process): characters per second of
+    wall time, and per CPU second (what a dedicated core gives, whatever else shares this machine)."""
+    code = ("import json, resource, sys, time\nfrom assistant.index import create_embedder\ntexts = json.loads(sys.stdin.read())\n"
+            "e = create_embedder()\ne.embed_passages(texts[:4])\nr0 = resource.getrusage(resource.RUSAGE_SELF)\nt = time.perf_counter()\n"
+            f"e.embed_passages(texts, batch_size={int(batch_size)})\n"
+            "wall = time.perf_counter() - t\nr1 = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "print(json.dumps([wall, r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime]))\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    load = os.getloadavg()[0]
+    proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"embedding worker failed: {proc.stderr[-2000:]}")
+    wall, cpu = json.loads(proc.stdout.strip().splitlines()[-1])
+    chars = sum(len(t) for t in texts)
+    return {"texts": len(texts), "chars": chars, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+            "chars_per_s_per_core": round(chars / wall, 1), "chars_per_cpu_s": round(chars / cpu, 1),
+            "chunks_per_cpu_s": round(len(texts) / cpu, 2), "load_average": round(max(load, os.getloadavg()[0]), 2)}
+
+
 # ---------------------------------------------------------------------------------------
 # the command
 
 
 def run_bench(cfg: Config, args: argparse.Namespace) -> int:
     """Run every section and print/write the figures."""
-    from ..index import Indexer, IndexSettings, create_embedder
+    from ..index import BackendSettings, IndexSettings, SearchIndex, create_embedder
 
     logging.getLogger("assistant").setLevel(logging.WARNING)
     sizes = [int(s) for s in str(args.sizes).split(",") if s.strip()]
+    backends = [b.strip() for b in str(getattr(args, "backends", "local")).split(",") if b.strip()]
+    sections = [x.strip() for x in str(getattr(args, "sections", "indexing,cold,scale,faiss")).split(",") if x.strip()]
     started = time.perf_counter()
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     e = cfg.embedder
     embedder = create_embedder(e.backend, e.model, e.device, e.query_prefix, e.passage_prefix)
-    settings = IndexSettings.from_config(cfg)
+    # the pipeline and the real corpus the synthetic indexes vary are local; --backends picks what is measured at scale
+    settings = dataclasses.replace(IndexSettings.from_config(cfg), backend=BackendSettings("local"))
     questions = load_question_texts(sorted(Path(args.questions_dir).glob("*.jsonl")))[: args.queries]
-    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": sizes, "questions": len(questions)}
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_start": round(os.getloadavg()[0], 2)},
+                               "sizes": sizes, "questions": len(questions)}
 
     lines: list[str] = []
 
@@ -595,24 +726,46 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
         lines.append(text)
         print(text, flush=True)
 
-    say(f"# assistant bench — {len(questions)} questions, sizes {sizes}, work dir {work}\n")
-    say("## Indexing (evaluation corpus, empty embedding cache)")
-    ind = bench_indexing(getattr(args, "corpus", None) or cfg.paths.eval_corpus, work, embedder, settings)
-    results["indexing"] = ind
-    say(table([
-        {"run": "whole pipeline", "seconds": ind["pipeline_s"], "chunks/s": ind["pipeline_chunks_per_s"], "tokens/s": ind["pipeline_tokens_per_s"],
-         "chars/s": ind["pipeline_chars_per_s"]},
-        {"run": "embedder alone, same texts", "seconds": ind["embedder_alone_s"], "chunks/s": ind["embedder_chunks_per_s"],
-         "tokens/s": ind["embedder_tokens_per_s"], "chars/s": ind["embedder_chars_per_s"]},
-    ], ["run", "seconds", "chunks/s", "tokens/s", "chars/s"]))
-    say(f"\nMedians of three alternating runs each (pipeline {ind['pipeline_runs_s']} s, embedder {ind['embedder_runs_s']} s).")
-    say(f"{ind['documents']} documents, {ind['chunks']} chunks, {ind['tokens']:,} tokens; pipeline / embedder = {ind['ratio']:.3f} "
-        f"(overhead {ind['overhead_pct']:.1f}%); Kiwi terms {ind['kiwi_chars_per_s']:,} chars/s; parsing {ind['parse_chars_per_s']:,} chars/s\n")
+    say(f"# assistant bench — {len(questions)} questions, sizes {sizes}, backends {', '.join(backends)}, sections {', '.join(sections)}, work dir {work}\n")
+    corpus = getattr(args, "corpus", None) or cfg.paths.eval_corpus
+    if "indexing" not in sections:  # the real corpus is still needed: indexed once, not timed
+        from ..index import Indexer
 
-    say("## Cold start (index of the evaluation corpus)")
-    cold = bench_cold_start(Path(ind["index_dir"]), questions[0])
-    results["cold_start"] = cold
-    say(f"assistant ask: {cold['ask_s']} s (median of {cold['ask_runs_s']}); assistant serve to first answer: {cold.get('serve_s')} s\n")
+        index_dir = work / "pipeline-index"
+        Indexer(index_dir, embedder, work / "pipeline-cache" / "embeddings.sqlite", settings).build(corpus)
+        ind = {"index_dir": str(index_dir)}
+    else:
+        say("## Indexing (evaluation corpus, empty embedding cache)")
+        ind = bench_indexing(corpus, work, embedder, settings)
+        results["indexing"] = ind
+        say(table([
+            {"run": "whole pipeline", "seconds": ind["pipeline_s"], "chunks/s": ind["pipeline_chunks_per_s"], "tokens/s": ind["pipeline_tokens_per_s"],
+             "chars/s": ind["pipeline_chars_per_s"]},
+            {"run": "embedder alone, same texts", "seconds": ind["embedder_alone_s"], "chunks/s": ind["embedder_chunks_per_s"],
+             "tokens/s": ind["embedder_tokens_per_s"], "chars/s": ind["embedder_chars_per_s"]},
+        ], ["run", "seconds", "chunks/s", "tokens/s", "chars/s"]))
+        say(f"\nMedians of three alternating runs each (pipeline {ind['pipeline_runs_s']} s, embedder {ind['embedder_runs_s']} s).")
+        say(f"{ind['documents']} documents, {ind['chunks']} chunks, {ind['tokens']:,} tokens; pipeline / embedder = {ind['ratio']:.3f} "
+            f"(overhead {ind['overhead_pct']:.1f}%); Kiwi terms {ind['kiwi_chars_per_s']:,} chars/s; parsing {ind['parse_chars_per_s']:,} chars/s\n")
+
+    if "milvus" in backends:
+        texts = []
+        index = SearchIndex.load(Path(ind["index_dir"]))
+        try:
+            texts = [c.index_text for d in index.doc_order for c in index.store.document_chunks(d)]
+        finally:
+            index.close()
+        per_core = bench_embed_per_core(texts, settings.batch_size)
+        results["embed_per_core"] = per_core
+        say(f"Embedding with one thread: {per_core['chars_per_cpu_s']:,} characters per CPU second ({per_core['chars_per_s_per_core']:,} per "
+            f"second of wall time; {per_core['texts']} chunks, {per_core['chars']:,} characters, {per_core['cpu_seconds']} CPU s in "
+            f"{per_core['seconds']} s; load average {per_core['load_average']})\n")
+
+    if "cold" in sections:
+        say("## Cold start (index of the evaluation corpus)")
+        cold = bench_cold_start(Path(ind["index_dir"]), questions[0])
+        results["cold_start"] = cold
+        say(f"assistant ask: {cold['ask_s']} s (median of {cold['ask_runs_s']}); assistant serve to first answer: {cold.get('serve_s')} s\n")
 
     if args.rerank_questions:
         reranker, label = reranker_for_bench(cfg.retrieval.reranker, work)
@@ -630,48 +783,98 @@ def run_bench(cfg: Config, args: argparse.Namespace) -> int:
     say(f"Dense vectors at scale are SIMULATED: real chunk vectors plus Gaussian noise (sigma {noise['sigma']:.4f}), calibrated so the "
         f"cosine original→variant matches the embedder on {noise['samples']} real variants (mean {noise['cosine_mean']}, min {noise['cosine_min']}).\n")
     qvecs = embedder.embed_queries(questions)
-    scale_rows, faiss_rows = [], []
+    scale_rows, faiss_rows, milvus_rows, bm25fn_rows = [], [], [], []
     results["scale"] = {}
+    results["backends"] = {b: {} for b in backends}
+    cache = work / "cache" / "embeddings.sqlite"
     for n in sizes:
         t = time.perf_counter()
-        idx_dir, docs_dir = work / f"index-{n}", work / f"docs-{n}"
-        shutil.rmtree(idx_dir, ignore_errors=True)
+        docs_dir = work / f"docs-{n}"
         shutil.rmtree(docs_dir, ignore_errors=True)
-        syn = synthesize(base, n, idx_dir, docs_dir, Indexer(idx_dir, embedder, work / "cache" / "embeddings.sqlite", settings), noise["sigma"])
-        vectors = syn.pop("_vectors")
-        q = bench_queries(idx_dir, questions)
-        inc = bench_incremental(idx_dir, docs_dir, embedder, work / "cache" / "embeddings.sqlite", settings)
-        faiss_rows += bench_faiss(vectors, qvecs, settings.dense)
-        del vectors
-        results["scale"][str(n)] = {"synthesis": syn, "queries": q, "incremental": inc, "seconds": round(time.perf_counter() - t, 1)}
-        scale_rows.append({
-            "chunks": syn["chunks"], "docs": syn["documents"], "dense": syn["dense_kind"],
-            "bm25 p50/p95": f"{q['bm25']['p50_ms']:.1f} / {q['bm25']['p95_ms']:.1f}",
-            "dense p50/p95": f"{q['dense']['p50_ms']:.1f} / {q['dense']['p95_ms']:.1f}",
-            "hybrid p50/p95": f"{q['hybrid']['p50_ms']:.1f} / {q['hybrid']['p95_ms']:.1f}",
-            "ask p50/p95": f"{q['ask']['p50_ms']:.1f} / {q['ask']['p95_ms']:.1f}",
-            "load s": q["load_s"], "peak MiB": q["peak_rss_mb"], "disk MiB": syn["index_mb"],
-            "1-doc update s": inc["seconds"], "(embed s)": inc["embed_s"], "(rest s)": inc["rest_s"], "texts embedded": inc["embedded_texts"],
-        })
-        say(f"- {n:,}: built in {syn['write_s'] + syn['dense_build_s'] + syn['bm25_build_s']:.0f} s; ask p95 {q['ask']['p95_ms']:.1f} ms; "
-            f"peak {q['peak_rss_mb']:.0f} MiB; 1-doc update {inc['seconds']} s")
+        syn = synthesize(base, n, work / f"store-{n}", docs_dir, embedder.key, noise["sigma"])
+        record = {k: v for k, v in syn.items() if not k.startswith("_")}
+        for b in backends:
+            r = bench_backend(b, syn, work, docs_dir, embedder, cache, settings, questions)
+            q, inc, built = r["queries"], r["incremental"], r["install"]
+            results["backends"][b][str(n)] = {"synthesis": record, **r}
+            row = {
+                "backend": b, "chunks": syn["chunks"], "docs": syn["documents"], "dense": built["dense_kind"],
+                "build s": round(syn["write_s"] + built["build_s"], 1), "(backend s)": built["build_s"],
+                "bm25 p50/p95": f"{q['bm25']['p50_ms']:.1f} / {q['bm25']['p95_ms']:.1f}",
+                "dense p50/p95": f"{q['dense']['p50_ms']:.1f} / {q['dense']['p95_ms']:.1f}",
+                "hybrid p50/p95": f"{q['hybrid']['p50_ms']:.1f} / {q['hybrid']['p95_ms']:.1f}",
+                "ask p50/p95": f"{q['ask']['p50_ms']:.1f} / {q['ask']['p95_ms']:.1f}",
+                "load s": q["load_s"], "peak MiB": q["peak_rss_mb"], "disk MiB": built["index_mb"],
+                "1-doc update s": inc["seconds"], "(embed s)": inc["embed_s"], "(rest s)": inc["rest_s"], "texts embedded": inc["embedded_texts"],
+            }
+            if "server" in r:
+                row["server MiB"] = r["server"]["peak_mb"]
+                row["server disk MiB"] = r["server"]["disk_mb"]
+            if b == "local":
+                results["scale"][str(n)] = {"synthesis": {**record, "index_mb": built["index_mb"], "chunks": syn["chunks"]}, "queries": q, "incremental": inc}
+                scale_rows.append(row)
+            else:
+                milvus_rows.append(row)
+            say(f"- {n:,} {b}: built in {row['build s']:.0f} s; ask p95 {q['ask']['p95_ms']:.1f} ms; "
+                f"peak {q['peak_rss_mb']:.0f} MiB{' + server ' + str(row['server MiB']) + ' MiB' if 'server MiB' in row else ''}; 1-doc update {inc['seconds']} s")
+        if "milvus" in backends and n <= 10_000:
+            idx_dir = work / f"index-{n}-local"
+            if not idx_dir.exists():
+                from ..index import BackendSettings, Indexer
+                install(syn, idx_dir, Indexer(idx_dir, embedder, cache, dataclasses.replace(settings, backend=BackendSettings("local"))))
+            from ..index import lite_server
+            with lite_server(str(work / f"milvus-bm25fn-{n}")) as server:
+                for segments in (1, max(2, n // 2000)):
+                    bm25fn_rows.append(bench_bm25_function(idx_dir, server.uri, questions, segments))
+            shutil.rmtree(work / f"milvus-bm25fn-{n}", ignore_errors=True)
+        if "local" in backends and "faiss" in sections:
+            faiss_rows += bench_faiss(syn["_vectors"], qvecs, settings.dense)
+        del syn
+        results.setdefault("scale_seconds", {})[str(n)] = round(time.perf_counter() - t, 1)
         if not args.keep:
             shutil.rmtree(docs_dir, ignore_errors=True)
-            shutil.rmtree(idx_dir, ignore_errors=True)
+            shutil.rmtree(work / f"store-{n}", ignore_errors=True)
+            for b in backends:
+                shutil.rmtree(work / f"index-{n}-{b}", ignore_errors=True)
     say("\nLatency in ms (p50 / p95; first call excluded; dense and hybrid include embedding the question):\n")
-    cols = ["chunks", "docs", "dense", "bm25 p50/p95", "dense p50/p95", "hybrid p50/p95", "ask p50/p95", "load s", "peak MiB", "disk MiB"]
+    cols = ["backend", "chunks", "docs", "dense", "build s", "(backend s)", "bm25 p50/p95", "dense p50/p95", "hybrid p50/p95", "ask p50/p95",
+            "load s", "peak MiB", "disk MiB"]
     say(table(scale_rows, cols))
-    say("\nPeak MiB: the query process's resident high-water mark (VmHWM) after all its questions. "
-        "One-document update (a paragraph appended to one document, then `Indexer.build` on the whole folder):\n")
-    say(table(scale_rows, ["chunks", "1-doc update s", "(embed s)", "(rest s)", "texts embedded"]))
-    results["faiss"] = faiss_rows
-    say("\n## FAISS: exact against approximate (one thread per query, recall@10 against exact)\n")
-    say(table(faiss_rows, ["chunks", "index", "build_s", "p50_ms", "p95_ms", "recall@10"]))
-    say("\n## Targets\n")
-    results["targets"] = targets(results, settings.dense)
-    say(table(results["targets"], ["target", "measured", "met"]))
+    say("\nPeak MiB: the query process's resident high-water mark (VmHWM) after all its questions. build s: writing the "
+        "synthetic SQLite store plus the backend's own write (backend s). One-document update (a paragraph appended to one "
+        "document, then `Indexer.build` on the whole folder):\n")
+    say(table(scale_rows, ["backend", "chunks", "1-doc update s", "(embed s)", "(rest s)", "texts embedded"]))
+    if milvus_rows:
+        results["milvus"] = {"rows": milvus_rows, "bm25_function": bm25fn_rows}
+        say("\n## Milvus backend (a `milvus-lite server` on this machine, one per size)\n")
+        say("milvus-lite is a pure-Python engine: every search passes over all rows in Python, so its latency grows with the "
+            "collection; a Milvus cluster is a different engine. Same synthetic indexes, same questions, same query process as above; "
+            "server MiB is the server's resident high-water mark, server disk its data folder (disk MiB: the index folder, SQLite "
+            "and term statistics).\n")
+        say(table(milvus_rows, [*cols, "server MiB", "server disk MiB"]))
+        say("")
+        say(table(milvus_rows, ["backend", "chunks", "1-doc update s", "(embed s)", "(rest s)", "texts embedded"]))
+        if bm25fn_rows:
+            say("\nMilvus's own BM25 function (Kiwi terms joined by spaces, standard analyser, k1 1.2, b 0.75) against our BM25 "
+                "(which the Milvus backend reproduces exactly with sparse vectors) on the same chunks, top 10 per question; "
+                "rows written in one or several flushed segments:\n")
+            say(table(bm25fn_rows, ["chunks", "segments", "questions", "same_top10_up_to_ties", "overlap@10",
+                                    "score_rel_diff_median", "score_rel_diff_max", "terms_split_by_analyser"]))
+            say("\nsame_top10_up_to_ties: share of questions whose top 10 have the same scores rank by rank (within 0.1%; equal "
+                "scores may come in any order); score_rel_diff: |Milvus − ours| / ours for chunks in both top 10s; "
+                "terms_split_by_analyser: share of (chunk, term) pairs the standard analyser cuts apart (decimals, '민·관').")
+    if faiss_rows:
+        results["faiss"] = faiss_rows
+        say("\n## FAISS: exact against approximate (one thread per query, recall@10 against exact)\n")
+        say(table(faiss_rows, ["chunks", "index", "build_s", "p50_ms", "p95_ms", "recall@10"]))
+    if {"indexing", "cold", "faiss"} <= set(sections) and "local" in backends:
+        say("\n## Targets\n")
+        results["targets"] = targets(results, settings.dense)
+        say(table(results["targets"], ["target", "measured", "met"]))
     results["seconds"] = round(time.perf_counter() - started, 1)
-    say(f"\nbench finished in {results['seconds']:.0f} s")
+    results["machine"]["load_average_end"] = round(os.getloadavg()[0], 2)
+    say(f"\nbench finished in {results['seconds']:.0f} s (load average {results['machine']['load_average_start']} at the start, "
+        f"{results['machine']['load_average_end']} at the end, on {os.cpu_count()} cores: other jobs shared the machine)")
     if args.markdown:
         command = "assistant bench " + " ".join(a for a in sys.argv[2:]) if len(sys.argv) > 1 else "assistant bench"
         head = [f"Made by `{command}` on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}.", ""]

@@ -4,8 +4,10 @@ Layout of an index folder::
 
     index/main/
       CURRENT                 the name of the live generation (replaced atomically)
-      gen-<time>-<pid>/       manifest.json, store.sqlite, dense.faiss, bm25.npz, bm25_vocab.json, .readers
+      gen-<time>-<pid>/       manifest.json, store.sqlite, .readers and the search backend's files: dense.faiss,
+                              bm25.npz, bm25_vocab.json (local); bm25_stats.npz, bm25_vocab.json (milvus)
       .build.lock             held while a build runs
+      milvus-collections.json the Milvus collections this folder's builds created (milvus backend)
 
 A build writes a new generation beside the live one and swaps ``CURRENT`` at the very
 end, so killing it midway leaves the previous index usable. A loaded index holds a shared
@@ -34,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from .backends import BackendError, BackendSettings, SearchBackend, backend_settings, create_backend
 from .dense import DenseIndex
-from .lexical import BM25Index
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class Manifest:
     created: str = ""
     build: dict[str, Any] = field(default_factory=dict)
     format: int = MANIFEST_FORMAT
+    backend: dict[str, Any] = field(default_factory=lambda: {"name": "local"})  # the search backend and where its data is
 
     def save(self, folder: Path) -> None:
         tmp = folder / "manifest.json.tmp"
@@ -238,25 +241,35 @@ def _fsync_dir(path: Path) -> None:
 
 
 class SearchIndex:
-    """A loaded, consistency-checked index: manifest, SQLite store, BM25 and FAISS."""
+    """A loaded, consistency-checked index: manifest, SQLite store and search backend."""
 
-    def __init__(self, path: Path, manifest: Manifest, store: Store, bm25: BM25Index, dense: DenseIndex):
+    def __init__(self, path: Path, manifest: Manifest, store: Store, backend: SearchBackend, documents: list[dict[str, Any]]):
         self.path = path
         self.manifest = manifest
         self.store = store
-        self.bm25 = bm25
-        self.dense = dense
+        self.backend = backend
         self.pin: Any = None  # the generation's reader lock (see open())
-        self.chunk_ids = bm25.ids
-        docs = store.documents()
-        self.documents = {d["id"]: d for d in docs}
-        self.doc_order = [d["id"] for d in docs]
-        pos = {d: i for i, d in enumerate(self.doc_order)}
-        pairs = store.chunk_doc_ids()
-        self.chunk_doc = np.asarray([pos[d] for _, d in pairs], dtype=np.int32)
+        self.documents = {d["id"]: d for d in documents}
+        self.doc_order = [d["id"] for d in documents]
+        self.chunk_ids = np.asarray(store.chunk_ids(), dtype=np.int64)
+
+    @property
+    def terms(self) -> Any:
+        """Term statistics of the indexed chunks (``vocab``, ``len()``, ``weights.indptr``)."""
+        return self.backend.terms
+
+    @property
+    def bm25(self) -> Any:
+        """The term statistics under their first name (with the local backend, the BM25 index itself)."""
+        return self.backend.terms
+
+    @property
+    def dense(self) -> DenseIndex | None:
+        """The FAISS index of the local backend (``None`` with another backend)."""
+        return getattr(self.backend, "dense_index", None)
 
     @classmethod
-    def load(cls, root: str | Path, check: bool = True) -> SearchIndex:
+    def load(cls, root: str | Path, check: bool = True, settings: BackendSettings | None = None) -> SearchIndex:
         """The live generation of the index folder ``root``."""
         folder = IndexFolder(root)
         for attempt in range(5):
@@ -264,21 +277,33 @@ class SearchIndex:
             if path is None:
                 raise IndexFolderError(f"no index in {root}: run `assistant index` first")
             try:
-                return cls.open(path, check)
+                return cls.open(path, check, settings)
             except GenerationGone:  # a build swapped CURRENT and removed it meanwhile: read CURRENT again
                 time.sleep(0.05 * (attempt + 1))
         raise IndexFolderError(f"the index in {root} keeps changing; try again")
 
     @classmethod
-    def open(cls, path: Path, check: bool = True) -> SearchIndex:
-        """One generation folder (held against removal while this object or its store lives)."""
+    def open(cls, path: Path, check: bool = True, settings: BackendSettings | None = None) -> SearchIndex:
+        """One generation folder (held against removal while this object or its store lives), searched
+        through the backend its manifest names, reached as ``settings`` (default:
+        :func:`~assistant.index.use_backend`'s) say when they name the same backend."""
         pin = _ReaderPin(path)
         manifest = Manifest.load(path)
         store = Store(path / "store.sqlite", readonly=True)
         store.pin = pin  # new threads open connections to this file as long as the store is used
-        bm25 = BM25Index.load(path)
-        dense = DenseIndex.load(path, manifest.dense)
-        index = cls(path, manifest, store, bm25, dense)
+        try:
+            docs = store.documents()
+            name = manifest.backend.get("name", "local")
+            configured = settings or backend_settings()
+            backend = create_backend(configured if configured.name == name else BackendSettings(name))
+            backend.open(path, manifest, store, docs)
+        except BackendError as exc:
+            store.close()
+            raise IndexFolderError(f"index {path}: {exc}") from exc
+        except BaseException:
+            store.close()
+            raise
+        index = cls(path, manifest, store, backend, docs)
         index.pin = pin
         if check:
             index.check()
@@ -290,24 +315,21 @@ class SearchIndex:
         return current is not None and current != self.path
 
     def close(self) -> None:
-        """Close this thread's SQLite connection. The generation stays on disk until this index
-        and its store are no longer referenced (threads still answering from it keep working)."""
+        """Close this thread's SQLite connection and the backend's handles. The generation stays on
+        disk until this index and its store are no longer referenced (threads still answering from
+        it keep working)."""
+        self.backend.close()
         self.store.close()
 
     def check(self) -> None:
-        """The chunk ids of SQLite, BM25 and FAISS must be the same set."""
-        sql_ids = np.asarray(self.store.chunk_ids(), dtype=np.int64)
-        bm25_ids = self.bm25.ids
-        dense_ids = self.dense.live_ids()
-        problems = []
-        if not np.array_equal(sql_ids, bm25_ids):
-            problems.append(f"SQLite has {sql_ids.size} chunks, BM25 {bm25_ids.size}")
-        if not np.array_equal(sql_ids, np.sort(dense_ids)):
-            problems.append(f"SQLite has {sql_ids.size} chunks, FAISS {dense_ids.size}")
+        """The chunk ids of SQLite and of the search backend (BM25 and FAISS, or Milvus) must be the same set."""
+        sql_ids = self.chunk_ids
+        try:
+            problems = self.backend.check(sql_ids, int(self.manifest.model["dim"]))
+        except BackendError as exc:
+            problems = [str(exc)]
         if self.manifest.n_chunks != sql_ids.size:
             problems.append(f"manifest says {self.manifest.n_chunks} chunks, SQLite has {sql_ids.size}")
-        if self.dense.dim != int(self.manifest.model["dim"]):
-            problems.append(f"FAISS dimension {self.dense.dim} != model dimension {self.manifest.model['dim']}")
         if problems:
             raise IndexFolderError(f"index {self.path} is inconsistent ({'; '.join(problems)}): rebuild it with `assistant index --rebuild`")
 

@@ -29,11 +29,11 @@ from ..ingest import (
 )
 from ..ingest import terms as content_terms
 from ..records import Chunk, Document, SkippedFile
-from .dense import DenseIndex, DenseSettings, ivf_lists
+from .backends import BackendSettings, Changes, create_backend
+from .dense import DenseSettings
 from .embedcache import EmbeddingCache
 from .embedders import Embedder, text_hash
-from .folder import IndexFolder, Manifest, SearchIndex
-from .lexical import BM25Index
+from .folder import IndexFolder, IndexFolderError, Manifest, SearchIndex
 from .store import Store
 from .walk import SourceFile, walk_corpus
 
@@ -77,6 +77,7 @@ class IndexSettings:
     limits: FileLimits = field(default_factory=FileLimits)  # what one file may cost
     parse_workers: int = 0  # parsing processes (0: up to two)
     nice: int = 0  # scheduling niceness of the parsing processes (a build beside a server: 10)
+    backend: BackendSettings = field(default_factory=BackendSettings)  # where vectors and postings are kept
 
     @classmethod
     def from_config(cls, cfg: Any) -> IndexSettings:
@@ -85,7 +86,8 @@ class IndexSettings:
         dense = DenseSettings(ix.approximate, ix.approx_threshold, ix.ivf_nprobe, ix.hnsw_m, ix.ef_construction, ix.ef_search)
         lim = cfg.limits
         limits = FileLimits(int(lim.max_file_mb * 1024 * 1024), lim.max_chars, lim.max_chunks, lim.parse_seconds, lim.parse_memory_mb)
-        return cls(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, dense, cfg.embedder.batch_size, limits, lim.parse_workers)
+        return cls(cfg.chunking.max_tokens, cfg.chunking.overlap_tokens, dense, cfg.embedder.batch_size, limits, lim.parse_workers,
+                   backend=BackendSettings.from_config(cfg))
 
 
 class Indexer:
@@ -97,6 +99,7 @@ class Indexer:
         self.cache_path = Path(cache_path)
         self.settings = settings or IndexSettings()
         self.chunker = Chunker(embedder.count_tokens, self.settings.max_tokens, self.settings.overlap_tokens)
+        self.backend = create_backend(self.settings.backend)
 
     def fingerprint(self) -> tuple[dict, dict]:
         """The model and chunking settings recorded in the manifest (a change means a full rebuild)."""
@@ -159,7 +162,9 @@ class Indexer:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            serving = self._serving()
             final = self.folder.commit(tmp)
+            self._committed(manifest, serving)
             self._finish_summary(summary, manifest, final, t0)
             return summary
 
@@ -238,21 +243,20 @@ class Indexer:
             offset += n
             docs_meta[doc.id] = {"sha256": doc.sha256, "path": doc.path, "chunks": n, "title": doc.title}
 
-        # dense index: update the previous one in place where possible
-        dense = self._dense(tmp, prev_path, prev, store, dropped, all_chunks, vectors)
-        dense.save(tmp)
+        # vectors and postings: the search backend writes them, updating the previous ones where it can
         if progress:
             progress("bm25", 0, 1)
-        bm25 = self._bm25(prev_path, dropped, new_terms, store)
-        bm25.save(tmp)
+        written = self.backend.write(Changes(
+            tmp, store, prev_path, prev.dense if prev else None, prev.backend if prev else None, dropped, all_chunks,
+            [t for _, t in new_terms], vectors, next_id, self.embedder.dim, self.settings.dense, self._stored_vectors))
         counts = store.counts()
         store.close()
         manifest = Manifest(
             parser_version=PARSER_VERSION,
             model=model,
             chunking=chunking,
-            dense=dense.info(),
-            bm25={"k1": bm25.k1, "b": bm25.b, "terms": len(bm25.vocab)},
+            dense=written.dense,
+            bm25=written.bm25,
             next_chunk_id=next_id,
             n_chunks=counts["chunks"],
             n_documents=counts["documents"],
@@ -261,23 +265,34 @@ class Indexer:
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             build={"embedded": summary.embedded, "cached": summary.cached, "embed_seconds": round(summary.embed_seconds, 3),
                    "parse_seconds": round(summary.parse_seconds, 3)},
+            backend=written.backend,
         )
         manifest.save(tmp)
         # verify before swapping in
-        SearchIndex.open(tmp).close()
+        SearchIndex.open(tmp, settings=self.settings.backend).close()
         return manifest
 
-    @staticmethod
-    def _bm25(prev_path: Path | None, dropped: list[int], new_terms: list[tuple[int, list[str]]], store: Store) -> BM25Index:
-        """The previous BM25 index updated with the changed chunks, or one built from the store."""
-        if prev_path is not None:
+    def _serving(self) -> dict | None:
+        """The backend section of the generation readers use now (before a swap)."""
+        path = self.folder.current()
+        try:
+            return Manifest.load(path).backend if path else None
+        except IndexFolderError:
+            return None
+
+    def _committed(self, manifest: Manifest, serving: dict | None) -> None:
+        """Let the backend follow the swap (switch an alias, drop what no generation reads): the
+        generation served until now and every one still in the folder may be read by a running server."""
+        keep = [serving] if serving else []
+        for path in self.folder.root.glob("gen-*"):
             try:
-                old = BM25Index.load(prev_path, counts=True)
-                if old.counts is not None:
-                    return old.updated(dropped, new_terms)
-            except (OSError, ValueError) as exc:
-                log.warning("rebuilding BM25 from the store: %s", exc)
-        return BM25Index.build(store.iter_terms())
+                keep.append(Manifest.load(path).backend)
+            except IndexFolderError:
+                continue
+        try:
+            self.backend.committed(self.folder.root, manifest.backend, keep)
+        except Exception as exc:  # the new generation is live; what is left over goes at the next build
+            log.warning("clean-up after the swap failed: %s", exc)
 
     def _vectors(self, keys: list[bytes], texts: list[str], summary: BuildSummary, progress: Progress | None) -> np.ndarray:
         dim = self.embedder.dim
@@ -313,42 +328,22 @@ class Indexer:
             return np.zeros((0, dim), dtype=np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
-    def _dense(
-        self,
-        tmp: Path,
-        prev_path: Path | None,
-        prev: Manifest | None,
-        store: Store,
-        dropped: list[int],
-        new_chunks: list[Chunk],
-        new_vectors: np.ndarray,
-    ) -> DenseIndex:
-        s = self.settings.dense
-        total = store.counts()["chunks"]
-        kind = s.kind_for(total)
-        new_ids = np.asarray([c.id for c in new_chunks], dtype=np.int64)
-        if prev_path is not None and prev is not None and prev.dense.get("kind") == kind:
-            dense = DenseIndex.load(prev_path, prev.dense, s)
-            dense.remove(dropped)
-            # an IVF index keeps the lists it was trained with: retrain once it has grown 4x past them
-            outgrown = kind == "ivf" and ivf_lists(total) > 2 * int(prev.dense.get("nlist", 1))
-            if dense.tombstone_ratio <= 0.25 and not outgrown:
-                dense.add(new_ids, new_vectors)
-                return dense
-        # full rebuild from the cache (new index, kind change, or too many tombstones)
-        dense = DenseIndex.create(self.embedder.dim, kind, s, expected=total)
-        rows = store.chunk_hashes()
-        ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+    def _stored_vectors(self, rows: Sequence[tuple[int, bytes, str]]) -> np.ndarray:
+        """Vectors of stored chunks given as ``(id, text hash, index text)``: from the cache,
+        embedding (and caching) what is not there (the cache was deleted)."""
+        dim = self.embedder.dim
+        keys = [bytes(r[1]) for r in rows]
         cache = EmbeddingCache(self.cache_path)
         try:
-            found = cache.get_many([r[1] for r in rows], self.embedder.dim)
+            found = cache.get_many(keys, dim)
+            missing = {k: r[2] for k, r in zip(keys, rows, strict=True) if k not in found}
+            if missing:
+                mkeys = list(missing)
+                vecs = self.embedder.embed_passages([missing[k] for k in mkeys], batch_size=self.settings.batch_size)
+                cache.put_many(mkeys, vecs)
+                found.update(zip(mkeys, vecs, strict=True))
         finally:
             cache.close()
-        missing = [r for r in rows if bytes(r[1]) not in found]
-        if missing:  # the cache was deleted: embed again what is not there
-            vecs = self.embedder.embed_passages([r[2] for r in missing], batch_size=s.batch_size)
-            found.update({bytes(r[1]): v for r, v in zip(missing, vecs, strict=True)})
-        if ids.size:
-            dense.add(ids, np.stack([found[bytes(r[1])] for r in rows]))
-        return dense
-
+        if not keys:
+            return np.zeros((0, dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)

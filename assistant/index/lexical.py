@@ -7,6 +7,7 @@ of term ``t`` to document ``d``, so a query is a sum of a few sparse columns.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -153,3 +154,126 @@ class BM25Index:
             c = np.load(folder / "bm25_counts.npz")
             tf = sparse.csr_matrix((c["data"].astype(np.float32), c["indices"], c["indptr"]), shape=tuple(int(x) for x in c["shape"]))
         return cls(z["ids"].astype(np.int64), {t: i for i, t in enumerate(vocab_list)}, weights, k1, b, tf)
+
+
+def bm25_idf(n_docs: int, df: np.ndarray | int) -> np.ndarray:
+    """Lucene's BM25 idf, ``ln(1 + (N - df + 0.5) / (df + 0.5))`` (always positive), as in :func:`bm25_weights`."""
+    df = np.asarray(df, dtype=np.float64)
+    return np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+def bm25_doc_weights(terms: Sequence[str], avgdl: float, k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
+    """The document side of BM25 for one chunk, ``tf·(k1+1) / (tf + k1·(1−b+b·dl/avgdl))`` per term:
+    :func:`bm25_weights` without the idf. An engine that scores by inner product (Milvus sparse
+    vectors) multiplies it by the query side :meth:`TermStats.query_weights` and gets BM25 exactly."""
+    tf = Counter(terms)
+    norm = k1 * (1.0 - b + b * len(terms) / max(avgdl, 1e-9))
+    return {t: c * (k1 + 1.0) / (c + norm) for t, c in tf.items()}
+
+
+class _DfColumns:
+    """Column pointers of a BM25 matrix without its entries: ``indptr[t+1] - indptr[t]`` is the
+    document frequency of term ``t``, which is all that readers of ``BM25Index.weights`` use
+    when the postings live in another engine."""
+
+    def __init__(self, df: np.ndarray):
+        self.indptr = np.concatenate([[0], np.cumsum(df, dtype=np.int64)])
+
+
+class TermStats:
+    """The corpus side of BM25 without its postings: the vocabulary, how many chunks hold each
+    term, how many chunks there are and how long they are. Enough to weigh a query (idf) and a
+    new chunk (length normalisation) when the postings are kept by a search engine; small
+    (a few MB for a million terms), so it stays with the document store on one machine.
+
+    Like :class:`BM25Index`, it answers ``vocab``, ``len()`` and ``weights.indptr`` (document
+    frequencies), so the answer layer's term statistics read the same from either."""
+
+    def __init__(self, vocab: dict[str, int], df: np.ndarray, n_docs: int, total_length: int, k1: float = 1.2, b: float = 0.75):
+        self.vocab = vocab
+        self.df = np.asarray(df, dtype=np.int64)
+        self.n_docs = int(n_docs)
+        self.total_length = int(total_length)
+        self.k1 = k1
+        self.b = b
+
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> TermStats:
+        """From every chunk's terms (repeats count towards the length)."""
+        return cls({}, np.zeros(0, dtype=np.int64), 0, 0, k1, b).updated((), docs)
+
+    def updated(self, removed: Iterable[Sequence[str]], added: Iterable[Sequence[str]]) -> TermStats:
+        """Without the chunks ``removed`` and with the chunks ``added`` (each given by its terms).
+        The vocabulary only grows, as :meth:`BM25Index.updated`'s does: a removed term keeps its
+        id with frequency 0."""
+        vocab = dict(self.vocab)
+        delta: Counter[int] = Counter()
+        n, total = self.n_docs, self.total_length
+        for terms in removed:
+            n -= 1
+            total -= len(terms)
+            delta.update({vocab[t]: -1 for t in set(terms) if t in vocab})
+        for terms in added:
+            n += 1
+            total += len(terms)
+            delta.update({vocab.setdefault(t, len(vocab)): 1 for t in set(terms)})
+        df = np.zeros(len(vocab), dtype=np.int64)
+        df[: self.df.size] = self.df
+        if delta:
+            ids = np.fromiter(delta.keys(), dtype=np.int64, count=len(delta))
+            df[ids] += np.fromiter(delta.values(), dtype=np.int64, count=len(delta))
+        if n < 0 or total < 0 or (df < 0).any():
+            raise ValueError("removed chunks that were never added")
+        return TermStats(vocab, df, n, total, self.k1, self.b)
+
+    @classmethod
+    def of(cls, index: BM25Index) -> TermStats:
+        """The statistics of a local BM25 index (lengths are known only when it was loaded with its counts)."""
+        df = np.diff(index.weights.indptr).astype(np.int64)
+        total = int(index.counts.sum()) if index.counts is not None else 0
+        return cls(index.vocab, df, len(index), total, index.k1, index.b)
+
+    def __len__(self) -> int:
+        return self.n_docs
+
+    @property
+    def avgdl(self) -> float:
+        return self.total_length / self.n_docs if self.n_docs else 1.0
+
+    @property
+    def weights(self) -> _DfColumns:
+        return _DfColumns(self.df)
+
+    def frequency(self, term: str) -> int:
+        i = self.vocab.get(term)
+        return int(self.df[i]) if i is not None else 0
+
+    def query_weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """The query side of BM25: ``idf(t)`` per known term, counted as often as the query repeats
+        it (as :meth:`BM25Index.search` does); terms no chunk holds are left out."""
+        out: dict[str, float] = {}
+        for t in terms:
+            df = self.frequency(t)
+            if df > 0:
+                out[t] = out.get(t, 0.0) + float(bm25_idf(self.n_docs, df))
+        return out
+
+    def doc_weights(self, terms: Sequence[str], avgdl: float | None = None) -> dict[str, float]:
+        """:func:`bm25_doc_weights` of one chunk with these statistics' ``k1``, ``b`` and average length."""
+        return bm25_doc_weights(terms, self.avgdl if avgdl is None else avgdl, self.k1, self.b)
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / "bm25_stats.npz", df=self.df, sizes=np.asarray([self.n_docs, self.total_length], dtype=np.int64),
+                 params=np.asarray([self.k1, self.b]))
+        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        (folder / "bm25_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> TermStats:
+        z = np.load(folder / "bm25_stats.npz")
+        vocab_list = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
+        n, total = (int(x) for x in z["sizes"])
+        k1, b = (float(x) for x in z["params"])
+        if len(vocab_list) != z["df"].size:
+            raise ValueError(f"term statistics in {folder} are inconsistent: {len(vocab_list)} terms, {z['df'].size} frequencies")
+        return cls({t: i for i, t in enumerate(vocab_list)}, z["df"], n, total, k1, b)

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: BM25 over Kiwi morphemes, dense FAISS search, and their fusion."""
+"""Hybrid retrieval: BM25 over Kiwi morphemes and dense search, found by the index's search
+backend (local FAISS + BM25 arrays, or Milvus), and their fusion."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..index import Embedder, SearchIndex
+from ..index import Embedder, SearchIndex, allowed_documents
 from ..lexicon import DOC_NUMBER
 from ..records import Filters, Hit
 from .fusion import DEFAULT_FUSION, Fusion, load_fusion, select
@@ -95,39 +96,15 @@ class Retriever:
 
     # -- filters --------------------------------------------------------------------
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
-        if not filters:
-            return None
-        out = []
-        for doc_id in self.index.doc_order:
-            d = self.index.documents[doc_id]
-            if filters.doc_ids and doc_id not in filters.doc_ids:
-                continue
-            if filters.doc_types and d["doc_type"] not in filters.doc_types and d.get("kind", "") not in filters.doc_types:
-                continue
-            if filters.years and not set(filters.years) & set(d["years"]):
-                continue
-            if filters.departments and not any(dep and dep in d["department"] for dep in filters.departments):
-                continue
-            if not filters.admits_date(d.get("date")):
-                continue
-            out.append(doc_id)
-        return out
-
-    def mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Boolean mask over chunks (in id order) allowed by ``filters``; ``None`` = all."""
-        docs = self.allowed_docs(filters)
-        if docs is None:
-            return None
-        pos = {d: i for i, d in enumerate(self.index.doc_order)}
-        return np.isin(self.index.chunk_doc, np.asarray([pos[d] for d in docs], dtype=np.int32))
+        """The documents ``filters`` allow, in index order (``None``: no filter)."""
+        return allowed_documents([self.index.documents[d] for d in self.index.doc_order], filters)
 
     # -- searching ------------------------------------------------------------------
-    def bm25(self, analysis: QueryAnalysis, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        return self.index.bm25.search(list(analysis.terms), k, mask)
+    def bm25(self, analysis: QueryAnalysis, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        return self.index.backend.lexical(list(analysis.terms), k, filters)
 
-    def dense(self, vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        allowed = self.index.chunk_ids[mask] if mask is not None else None
-        return self.index.dense.search(vector, k, allowed)
+    def dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        return self.index.backend.dense(vector, k, filters)
 
     def search(
         self,
@@ -183,18 +160,11 @@ class Retriever:
             narrowed = replace(filters or Filters(), doc_ids=named)
             if self.allowed_docs(narrowed):
                 filters = narrowed
-        m = self.mask(filters)
-        if m is not None and not m.any():
-            return [], []
-        lex: list[tuple[int, float]] = []
-        den: list[tuple[int, float]] = []
-        if mode in ("bm25", "hybrid"):
-            lex = self.bm25(analysis, n, m)
-        if mode in ("dense", "hybrid"):
-            if vector is None:
-                vector = self.embedder.embed_query(analysis.text)
-            den = self.dense(vector, n, m)
-        return lex, den
+        if mode in ("dense", "hybrid") and vector is None:
+            vector = self.embedder.embed_query(analysis.text)
+        # the backend (local or Milvus) finds the candidates; fusing them is ours, the same for every backend
+        return self.index.backend.candidates(
+            list(analysis.terms) if mode in ("bm25", "hybrid") else None, vector if mode in ("dense", "hybrid") else None, n, filters)
 
     def doc_of(self, chunk_id: int) -> str:
         """The document a chunk belongs to."""
