@@ -10,6 +10,7 @@ accuracy within 0.01.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -260,6 +261,10 @@ def test_removed_rows_stay_visible_to_the_previous_generation(small_corpus, embe
     client, name = mv.client_for(milvus_uri), new.manifest.backend["collection"]
     assert len(client.query(name, filter="until == 2", output_fields=["id"])) == len(stale)  # kept: version 1 is the previous one
     p.write_text(p.read_text(encoding="utf-8") + "\n덧붙인 문장입니다.\n", encoding="utf-8")
+    old.close()
+    new.close()
+    del old, new  # no reader holds the older generations any more (a loaded index pins its own)
+    gc.collect()
     ix.build([small_corpus])  # now versions 2 and 3 are kept: rows hidden since version 2 are deleted
     assert client.query(name, filter="until == 2", output_fields=["id"]) == []
     SearchIndex.load(tmp_path / "idx").check()

@@ -1,6 +1,7 @@
 import itertools
 
 from assistant.ingest.chunking import Chunker, approx_tokens
+from assistant.lexicon import CARD_HEADING
 
 
 def test_chunks_stay_in_sections_and_respect_the_budget(parsed, embedder):
@@ -9,9 +10,12 @@ def test_chunks_stay_in_sections_and_respect_the_budget(parsed, embedder):
         chunks = chunker.chunk(doc)
         assert chunks and [c.id for c in chunks] == list(range(len(chunks)))
         for c in chunks:
-            assert c.heading_path == doc.sections[c.section].path
+            # the card (the document's metadata) stands under its own heading, outside the sections
+            assert c.heading_path == (doc.sections[c.section].path if c.kind != "card" else (CARD_HEADING,))
             assert embedder.count_tokens(c.index_text) <= 140  # budget plus the context line
             a, b = c.offsets.span(0, len(c.text))
+            if c.kind == "card":  # its lines come from several places of the document, in the card's order
+                a, b = min(a, b), max(a, b)
             assert 0 <= a < b <= len(doc.text)
 
 

@@ -264,8 +264,10 @@ def cmd_train(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_fit_fusion(cfg: Config, args: argparse.Namespace) -> int:
     """Fit the fusion of BM25 and dense search on question sets (cross-validated by document) and write it."""
+    from ..eval import FUSION_METRICS as METRICS
+    from ..eval import fit_fusion as run
     from ..eval import load_questions
-    from ..eval.fitfusion import METRICS, run, write_report
+    from ..eval import write_fusion_report as write_report
     from ..search import Fusion, fusion_path
 
     items = load_questions(args.files or default_question_sets())

@@ -3,6 +3,9 @@ the training of the answer ranker and the benchmark. Uses search and answer; onl
 app imports it."""
 
 from .bench import run_bench
+from .fitfusion import METRICS as FUSION_METRICS
+from .fitfusion import run as fit_fusion
+from .fitfusion import write_report as write_fusion_report
 from .harness import SYSTEMS, EvalResult, evaluate
 from .metrics import answer_contains, mrr, ndcg_at_k, recall_at_k
 from .questions import Item, QuestionSetError, Turn, is_heldout, load_questions, parse_questions, split_heldout
@@ -11,6 +14,7 @@ from .train import train
 from .train import write_report as write_train_report
 
 __all__ = [
+    "FUSION_METRICS",
     "SYSTEMS",
     "EvalResult",
     "Item",
@@ -18,6 +22,7 @@ __all__ = [
     "Turn",
     "answer_contains",
     "evaluate",
+    "fit_fusion",
     "is_heldout",
     "load_questions",
     "mrr",
@@ -28,6 +33,7 @@ __all__ = [
     "split_heldout",
     "summary_table",
     "train",
+    "write_fusion_report",
     "write_json",
     "write_report",
     "write_train_report",

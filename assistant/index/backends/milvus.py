@@ -35,7 +35,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +136,7 @@ class MilvusBackend(SearchBackend):
     def __init__(self, settings: BackendSettings | None = None):
         super().__init__(settings)
         self._uri = resolve_uri(self.settings.uri)
+        self.documents: list[Mapping[str, Any]] = []
 
     @property
     def client(self) -> Any:
@@ -359,9 +359,13 @@ class MilvusBackend(SearchBackend):
         if filters:
             if filters.doc_ids:
                 parts.append(f"doc_id in [{', '.join(map(quote, filters.doc_ids))}]")
-            if filters.doc_types or filters.date_from or filters.date_to:
-                # kinds of 공문서 and the documents' own dates are resolved against the documents
-                docs = allowed_documents(self.documents, replace(filters, years=(), departments=(), doc_ids=()))
+            if filters.doc_types:
+                types = f"doc_type in [{', '.join(map(quote, filters.doc_types))}]"
+                # a kind of 공문서 ("payment") is a property of the documents, not a field of the rows
+                kinds = [d["id"] for d in self.documents if d.get("kind") and d["kind"] in filters.doc_types]
+                parts.append(f"({types} or doc_id in [{', '.join(map(quote, kinds))}])" if kinds else types)
+            if filters.date_from or filters.date_to:  # the documents' own dates, resolved against the documents
+                docs = allowed_documents(self.documents, Filters(date_from=filters.date_from, date_to=filters.date_to))
                 if not docs:
                     return None
                 parts.append(f"doc_id in [{', '.join(map(quote, docs))}]")
