@@ -130,7 +130,7 @@ def _norm(text: str) -> str:
 
 def _badge(answer: Answer) -> str:
     if answer.kind == "masked":
-        return '<div class="answer-badge masked">🔒 공개되지 않은 값</div>'
+        return '<div class="answer-badge masked">공개되지 않은 값</div>'
     if answer.abstained:
         return '<div class="answer-badge abstain">문서에서 답을 찾지 못했습니다</div>'
     if answer.kind == "multi":
