@@ -108,3 +108,9 @@ def test_side_by_side_rows_of_one_table_need_no_document_label() -> None:
     sections = [_cited("a.hwpx", "2025년 청년 일자리 사업", ("1 개요", "□ 추진 배경"), "2월"),
                 _cited("a.hwpx", "2025년 청년 일자리 사업", ("3 추진 일정", "□ 선정 절차"), "3월")]
     assert Composer(FakeSources()).side_by_side(sections).text == "추진 배경: 2월 [1]\n선정 절차: 3월 [2]"  # type: ignore[arg-type]
+
+
+def test_a_label_value_line_reads_as_label_then_value() -> None:
+    card = Table(2, 0, "", None, ("", "", ""), (), ((_cell("시행일자"), _cell("2025. 3. 4."), _cell("")),), 0, 30)
+    answer = _compose_cell(card, (0, 1), "청년수당 모집 공고 시행일자는?")
+    assert answer.text == "시행일자: 2025. 3. 4. [1]"

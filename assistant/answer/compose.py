@@ -151,6 +151,9 @@ class Composer:
                 r0, j0 = m.cells[0]
                 spans = r0 >= 0 and cell_at(t, r0, j0) is not t.rows[r0][j0]  # one value across the columns: no column's own
                 names = _cell_names(row_label, "" if spans or not col_labels else col_labels[0], title)
+            elif unlabelled:  # a label/value line ("문서번호 | 청년사업담당관-566"): its label names the value
+                first = display_label(t.rows[row][0].text) if t.rows and t.rows[row] and all(j > 0 for _, j in m.cells) else ""
+                names = first if first and first != title and _is_name(first) else ""
             else:
                 names = row_label if row_label != title and _is_name(row_label) else ""
             if parts and len(parts) == 1 and names and parts[0].replace(" ", "") in names.replace(" ", ""):

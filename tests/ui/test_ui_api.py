@@ -111,6 +111,6 @@ def test_the_readme_client_snippet_runs_as_written(ui_server: UiServer, capsys: 
     assert len(blocks) == 1
     code = blocks[0].replace("http://127.0.0.1:7860/", ui_server.url)
     assert code != blocks[0]  # the snippet names the default address
-    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the repository's own documentation
+    exec(compile(code, "README.md", "exec"), {})  # the repository's own documentation
     out = [x for x in capsys.readouterr().out.strip().splitlines() if not x.startswith("Loaded as API")]  # gradio_client's own line
     assert len(out) == 2 and "000_33470acb73f39a7c.txt" in out[0] and out[1].startswith("2020년")
