@@ -507,10 +507,12 @@ def test_phone_documents_and_evaluation(phone: Any, screenshots: Path) -> None:
     view.locator("table.doc-table").first.wait_for()
     for cell in view.locator("td.num, td.nw").all()[:20]:
         assert cell.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+    _no_sideways_scroll(phone)
     shot(phone, screenshots / "26-phone-document.png")
     open_tab(phone, "평가")
     upload(phone, "#eval-file", [FIXTURES / "questions.jsonl"])
     phone.click("#eval-btn")
     phone.get_by_text("평가를 마쳤습니다").wait_for(timeout=90_000)
     assert "답 정밀도" in phone.locator("#eval-metrics").inner_text()
+    _no_sideways_scroll(phone)  # wide tables scroll inside their box
     shot(phone, screenshots / "27-phone-evaluation.png", full_page=True)

@@ -858,7 +858,7 @@ def build_app(assistant: Assistant, evaluate: Evaluator | None = None, *, title:
                                        max_lines=1)
                 doc_table = gr.Dataframe(pd.DataFrame(render.document_rows(docs), columns=render.DOC_COLUMNS), interactive=False,
                                          wrap=True, elem_id="doc-table", max_height=360,
-                                         column_widths=["34%", "14%", "10%", "14%", "12%", "8%", "8%"])
+                                         column_widths=["380px", "170px", "100px", "190px", "170px", "100px", "150px"])
                 doc_select = gr.Dropdown(ch["docs"], value=None, label="문서 열기", elem_id="doc-select")
                 doc_view = gr.HTML(h.open_document(None), elem_id="doc-structure", js_on_load=DOCS_JS)
 
@@ -887,7 +887,7 @@ def build_app(assistant: Assistant, evaluate: Evaluator | None = None, *, title:
                 only_failed = gr.Checkbox(False, label="실패만 보기", elem_id="eval-only-failed")
                 eval_rows = gr.Dataframe(pd.DataFrame([], columns=render.QUESTION_COLUMNS), interactive=False, wrap=True,
                                          elem_id="eval-questions", max_height=480,
-                                         column_widths=["10%", "28%", "7%", "20%", "28%", "7%"])
+                                         column_widths=["110px", "300px", "64px", "220px", "360px", "90px"])
                 eval_files = gr.File(label="보고서 내려받기", file_count="multiple", visible=False, interactive=False, elem_id="eval-files")
 
         # -- events ----------------------------------------------------------------------

@@ -802,7 +802,7 @@ def metrics_table(summary: Mapping[str, Mapping[str, Any]]) -> str:
                 bar = f'<div class="bar"><span style="width:{v * 100:.0f}%"></span></div>'
             cells.append(f'<td class="num">{_fmt(v, k)}{bar}</td>')
         rows.append(f'<tr><td>{esc(METRIC_LABELS.get(k, k))}</td>{"".join(cells)}</tr>')
-    return f'<table class="metrics-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'<div class="answer-table-wrap"><table class="metrics-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
 QUESTION_COLUMNS = ["ID", "질문", "결과", "이유", "답변", "시간(ms)"]
