@@ -38,6 +38,7 @@ SEOUL_DOCS = (
 )
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+_STARTED = time.time()  # when this test session began
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -269,11 +270,12 @@ def screenshots() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
-    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    # only this run's screenshots (an older file left in the folder is not evidence of this run)
+    shots = sorted(s for s in SCREENSHOTS.glob("*.png") if s.stat().st_mtime >= _STARTED) if SCREENSHOTS.is_dir() else []
     if shots:
         terminalreporter.write_sep("-", "web chat screenshots")
-        terminalreporter.write_line(f"{SCREENSHOTS} ({len(shots)} files)")
+        terminalreporter.write_line(f"{SCREENSHOTS} ({len(shots)} files from this run)")
         for s in shots:
-            terminalreporter.write_line(f"  {s.name}")
+            terminalreporter.write_line(f"  {s}")
     if _blocked:
         terminalreporter.write_line(f"blocked outside connections: {_blocked}")

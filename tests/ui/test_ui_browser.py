@@ -131,6 +131,11 @@ def test_table_answer_is_a_table(page: Any, screenshots: Path) -> None:
     assert "2022예산액" in table.locator("thead").inner_text()
     assert table.locator("td.hl mark").first.inner_text() == "98,450"
     assert "천원" in table.locator("caption").inner_text() and "□" not in table.locator("caption").inner_text()
+    for cell in table.locator("td.num").all():  # a number is never broken across lines
+        assert cell.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap" and cell.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    # a laptop: the sources panel beside the chat, so the answer's own folded copy stays hidden
+    assert page.locator("#side-col").bounding_box()["x"] >= page.locator("#chat").bounding_box()["x"] + page.locator("#chat").bounding_box()["width"]
+    assert not answer.locator("details.inline-sources").is_visible() and answer.locator(".src-line").is_visible()
     shot(page, screenshots / "05-table-answer.png")
 
 
@@ -245,6 +250,24 @@ def test_evaluation_runs_and_reports_in_korean(page: Any, ui_server: UiServer, s
     shot(page, screenshots / "07-evaluation.png", full_page=True)
     report = _download_text(page, "#eval-files", ui_server, ".html")
     assert '<html lang="ko">' in report and "평가 보고서" in report and "답 정밀도" in report and "answer_accuracy" not in report
+    shown = page.context.new_page()  # the downloadable report as staff open it
+    try:
+        shown.set_content(report)
+        assert "답 정밀도" in shown.locator("body").inner_text()
+        shown.screenshot(path=str(screenshots / "09-evaluation-report.png"), full_page=True)
+    finally:
+        shown.close()
+    # sortable: by time, one way then the other (the run's times differ, so one of them reorders)
+    times = ("[...document.querySelectorAll('#eval-questions [role=row]')].slice(1)"
+             ".map(r => parseFloat(r.innerText.trim().split(/[\\t\\n]/).pop().replace(/,/g, '')))")
+    assert len(set(page.evaluate(times))) > 1
+    for order in ("오름차순 정렬", "내림차순 정렬"):
+        head = page.locator("#eval-questions th").filter(has_text="시간(ms)").first
+        head.hover()
+        head.get_by_role("button", name="Open cell menu").click()
+        page.get_by_text(order, exact=True).first.click()
+        got = page.evaluate(times)
+        assert got == sorted(got, reverse=order.startswith("내림")), (order, got)
     # 실패만 보기: only the questions that failed
     rows = "[...document.querySelectorAll('#eval-questions [role=row]')].slice(1).map(r => r.innerText)"
     before = page.evaluate(rows)
@@ -500,6 +523,39 @@ def test_phone_official_answer_and_several_documents(phone: Any, screenshots: Pa
     shot(phone, screenshots / "25-phone-multi-answer.png")
 
 
+@seoul
+def test_phone_official_document_and_filters(phone: Any, screenshots: Path) -> None:
+    open_tab(phone, "문서 보기")
+    phone.locator("#doc-table").get_by_text(PLAN).first.click()
+    view = phone.locator("#doc-structure")
+    view.locator(".doc-title").get_by_text(PLAN).wait_for()
+    meta = view.locator(".doc-meta-grid")
+    assert meta.is_visible()
+    for value in ("청년사업담당관-566", "2025. 1. 16.", "공문서 · 계획", "부분공개(5)"):
+        assert value in meta.inner_text()
+    assert view.locator(".approvals").is_visible() and "결재권자" in view.locator(".approvals").inner_text()
+    assert view.locator(".doc-related button.open-doc").count() == 2
+    _no_sideways_scroll(phone)
+    shot(phone, screenshots / "28-phone-official-document.png", full_page=True)
+    open_tab(phone, "질문하기")
+    phone.get_by_text("검색 범위 (필터)").click()
+    choose(phone, "#filter-depts", "미래청년기획단 청년사업담당관")  # only that department's 공문서: the budget table is out
+    narrowed = ask(phone, Q_BUDGET)
+    assert "98,450" not in narrowed.inner_text() and "부서 미래청년기획단 청년사업담당관" in narrowed.locator(".filters-note").inner_text()
+    choose(phone, "#filter-types", "공문서 · 계획")
+    for box in ("#filter-from", "#filter-to"):
+        phone.click(f"{box} input")
+        phone.locator(f"{box} [role=option]", has_text="2025년 1월").first.click()
+    phone.wait_for_function("() => document.querySelector('#filter-to input').value === '2025년 1월'")
+    answer = ask(phone, "청년수당 문서번호는?")
+    note = answer.locator(".filters-note").inner_text()
+    assert "유형 공문서 · 계획" in note and "시행일 2025. 1. ~ 2025. 1." in note
+    assert "청년사업담당관-566" in answer.locator(".answer-text, ol.answer-lines").first.inner_text()
+    _no_sideways_scroll(phone)
+    answer.scroll_into_view_if_needed()
+    shot(phone, screenshots / "29-phone-filters.png")
+
+
 def test_phone_documents_and_evaluation(phone: Any, screenshots: Path) -> None:
     open_tab(phone, "문서 보기")
     phone.locator("#doc-table").get_by_text("영등포구협치회의 분과회의(9월) 개최 결과 보고").first.click()
@@ -512,7 +568,14 @@ def test_phone_documents_and_evaluation(phone: Any, screenshots: Path) -> None:
     open_tab(phone, "평가")
     upload(phone, "#eval-file", [FIXTURES / "questions.jsonl"])
     phone.click("#eval-btn")
+    phone.locator("#eval-status .eval-progress").wait_for(timeout=3_000)
     phone.get_by_text("평가를 마쳤습니다").wait_for(timeout=90_000)
-    assert "답 정밀도" in phone.locator("#eval-metrics").inner_text()
+    metrics = phone.locator("#eval-metrics").inner_text()
+    assert "답 정밀도" in metrics and "답 정확도" in metrics and "answer_accuracy" not in metrics
     _no_sideways_scroll(phone)  # wide tables scroll inside their box
     shot(phone, screenshots / "27-phone-evaluation.png", full_page=True)
+    rows = "[...document.querySelectorAll('#eval-questions [role=row]')].slice(1).map(r => r.innerText)"
+    failed = [r for r in phone.evaluate(rows) if "실패" in r]
+    phone.locator("#eval-only-failed input").check()
+    phone.wait_for_function(f"() => {rows}.length === {len(failed)}")
+    assert all("실패" in r for r in phone.evaluate(rows))
