@@ -1,5 +1,5 @@
 # Two commands for a fresh machine (see README):
-#   make run   install into .venv, update the index from corpus/, serve the web chat on 127.0.0.1
+#   make run   install into .venv, update the index from corpus/, serve the web chat on 127.0.0.1 (PORT=… HOST=… to change)
 #   make test  install into .venv with test extras and Chromium, then run the tests
 PYTHON ?= python3
 VENV := .venv
@@ -27,8 +27,9 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null)
 	@fc-list 2>/dev/null | grep -qi nanum || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-nanum >/dev/null || true)
 
+# make run PORT=8080 HOST=0.0.0.0 serves elsewhere than 127.0.0.1:7860 (the configuration's defaults)
 run: install
-	$(VENV)/bin/assistant run
+	$(VENV)/bin/assistant run $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: install-test chromium
 	$(VENV)/bin/ruff check assistant tests

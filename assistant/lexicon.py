@@ -169,6 +169,32 @@ MARKER_RANK = {"【": -1, "□": 0, "■": 0, ".": 0.5, ")": 0.5, "○": 1, "●
 LABEL_BEFORE_MARK = re.compile(r"^[^:：\n]{1,14}[:：]\s*(?=[□■○●❍◦\-–·▸‣▹•※‧])")
 #: the marker of a unit, stripped for display
 DISPLAY_MARK = re.compile(r"^\s*(?:[□■○●❍◦\-–·▸‣▹•※‧]|\d{1,2}[.)]|[가-하][.)])\s*")
+#: what a label shown to a reader does not need: outline numbers and markers of a heading ("2 예산 설명",
+#: "Ⅰ 개최개요", "□ 예산 총괄", "󰊱 …" (a bullet glyph of the private use area)), brackets around all of it
+#: ("【19년 3분기】", "[ 유사 정책과의 차별점 ]")
+HEADING_NUMBER = re.compile(
+    r"^\s*(?:(?:[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]{1,4}|\d{1,2}|[IVX]{1,4})(?:[.)]\s*|\s+)|[가나다라마바사아자차카타파하][.)]\s*)(?=[^\d\s.)])"
+    r"|^\s*[□■○●❍◦\-–·▸‣▹•※‧]\s*"
+    r"|^\s*[\ue000-\uf8ff\U000f0000-\U000fffff]+\s*"
+)
+LABEL_BRACKETS = re.compile(r"[【〔]\s*([^【】〔〕]{1,40}?)\s*[】〕]|^\[\s*([^\[\]]{1,60}?)\s*\]$")
+#: a marker inside a label that joins two labels ("사무관리비 ○ 위원회 운영")
+INNER_MARK = re.compile(r"\s+[□■○●❍◦▸‣▹•※]\s+")
+
+
+def display_label(text: str) -> str:
+    """A heading, table title or column label as a reader is shown it: without outline numbers,
+    markers, brackets around a label, or the line breaks and runs of spaces of the source."""
+    out = re.sub(r"\s+", " ", text or "").strip()
+    for _ in range(3):  # "2 □ 예산 총괄", "Ⅰ. ○ …"
+        cut = HEADING_NUMBER.sub("", out).strip()
+        if cut == out or not cut:
+            break
+        out = cut
+    out = INNER_MARK.sub(", ", out)
+    return LABEL_BRACKETS.sub(lambda m: m.group(1) or m.group(2) or "", out).strip()
+
+
 #: characters that start a list item in chunk text
 ITEM_START = frozenset("-–○●❍◦▸‣•·※▪")
 #: enumeration separators inside one line ("고성, 거제, 옥천", "▲a ▲b", "가ㆍ나")

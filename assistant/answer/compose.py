@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from ..ingest import format_value
 from ..ingest import terms as content_terms
-from ..lexicon import DISPLAY_MARK, LABEL_BEFORE_MARK, masked
+from ..lexicon import ATTRIBUTE_LABELS, COLUMN_UNIT, COUNT, DISPLAY_MARK, LABEL_BEFORE_MARK, display_label, masked
 from ..records import Answer, Cell, Citation, Evidence, Hit, Table, TableAnswer, locate
 from ..search import QueryAnalysis, asks_change, asks_typed, requested_count, typed_kinds
 from .candidates import Unit, depth, marker
@@ -45,19 +45,51 @@ MSG = {
 }
 
 
-def _source_label(c: Citation) -> str:
-    """A short human label of where a citation comes from: the document's title and its section."""
-    title = c.title if len(c.title) <= 40 else c.title[:39] + "…"
-    section = c.section_path[-1] if c.section_path else ""
-    return f"{title}, {section}" if section and section != c.title else title
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _date_label(date: str | None) -> str:
+    """An ISO date as Korean documents write it: "2025-05-08" → "2025. 5. 8."."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    return f"{m.group(1)}. {int(m.group(2))}. {int(m.group(3))}." if m else ""
+
+
+def _section_label(c: Citation) -> str:
+    """The citation's section as a reader names it ("예산 총괄", not "2 예산 설명 > □ 예산 총괄")."""
+    section = display_label(c.section_path[-1]) if c.section_path else ""
+    return section if section and section != display_label(c.title) else ""
 
 
 def _col_label(t: Table, j: int) -> str:
-    """A column's header path without the parts that only repeat the table's title."""
+    """A column's header path as words, without the parts that only repeat the table's title
+    ("2019년 / 확보액" → "2019년 확보액")."""
     if j >= len(t.columns) or not t.columns[j]:
         return ""
     parts = [p for p in t.columns[j].split(" / ") if p.replace(" ", "") != t.title.replace(" ", "")]
-    return " / ".join(parts) or t.columns[j]
+    return display_label(" ".join(parts) or t.columns[j])
+
+
+def _labelled(label: str, value: str) -> str:
+    """"label value", without the unit the label repeats ("사업비(천원) 150,000천원" → "사업비 150,000천원")."""
+    unit = COLUMN_UNIT.search(label)
+    if unit and value.endswith(unit.group(1)):
+        label = COLUMN_UNIT.sub("", label).strip()
+    return f"{label} {value}".strip()
+
+
+def _cell_names(row_label: str, col_label: str, title: str) -> str:
+    """Who or what a cell is about, then which of its properties: the row's thing and the column's
+    measure ("사무관리비 2022예산액"), or, when the row names a property of the things in the columns
+    (일시, 장소 of each 분과), the column's thing first ("역량강화 일시")."""
+    attribute = any(row_label.replace(" ", "").startswith(w) for w in ATTRIBUTE_LABELS)
+    names = [col_label, row_label] if attribute else [row_label, col_label]
+    return " ".join(dict.fromkeys(x for x in names if x and x != title and _is_name(x)))
+
+
+def _is_name(label: str) -> bool:
+    """A label that names something, not a value in a header's place ("6.11. ~ 6.13."); a year names a row."""
+    return bool(re.search(r"[가-힣]|[A-Za-z]{2}", label) or re.fullmatch(r"(?:19|20)\d{2}\s*(?:년도?)?", label))
 
 
 class Composer:
@@ -97,6 +129,8 @@ class Composer:
             text = MSG[lang]["items"].format(n=len(items)) + ", ".join(items)
             values = tuple(items)
         else:
+            # "what: value": the row's and the column's names, then the value (the table and the
+            # document are the citation's label, not part of the answer)
             parts = []
             unlabelled = not any(_col_label(t, j) for _, j in m.cells)
             for r, j in sorted(m.cells, key=lambda rc: rc[1]) if unlabelled else m.cells:
@@ -108,20 +142,32 @@ class Composer:
                     if value not in parts:
                         parts.append(value)
                     continue
-                label = _col_label(t, j) or (t.rows[r][j - 1].text if j > 0 else "")
-                parts.append(f"{label} {value}".strip() if m.kind == "row" or len(m.cells) > 1 else value)
-            row_label = t.row_label(row) if t.rows else ""
+                label = _col_label(t, j) or (display_label(t.rows[r][j - 1].text) if j > 0 else "")
+                parts.append(_labelled(label, value) if m.kind == "row" or len(m.cells) > 1 else value)
+            title = display_label(t.title)
+            row_label = display_label(t.row_label(row)) if t.rows and not unlabelled else ""
             col_labels = [_col_label(t, j) for _, j in m.cells if _col_label(t, j)]
-            where = " · ".join(x for x in (t.title, row_label if m.kind != "row" and not unlabelled else "",
-                                           col_labels[0] if len(m.cells) == 1 and col_labels else "") if x)
-            text = (" · " if unlabelled else " / ").join(parts) + (f" ({where})" if where else "")
+            if m.kind != "row" and len(m.cells) == 1 and not unlabelled:
+                r0, j0 = m.cells[0]
+                spans = r0 >= 0 and cell_at(t, r0, j0) is not t.rows[r0][j0]  # one value across the columns: no column's own
+                names = _cell_names(row_label, "" if spans or not col_labels else col_labels[0], title)
+            elif unlabelled:  # a label/value line ("문서번호 | 청년사업담당관-566"): its label names the value
+                first = display_label(t.rows[row][0].text) if t.rows and t.rows[row] and all(j > 0 for _, j in m.cells) else ""
+                names = first if first and first != title and _is_name(first) else ""
+            else:
+                names = row_label if row_label != title and _is_name(row_label) else ""
+            if parts and len(parts) == 1 and names and parts[0].replace(" ", "") in names.replace(" ", ""):
+                names = _cell_names("", col_labels[0] if col_labels else "", title)  # the row's label is the value itself
+            joined = ", ".join(parts)
+            text = f"{names}: {joined}" if names and joined else joined
             values = tuple(parts)
             if m.kind == "cell" and len(m.cells) == 1 and "phone" in qtypes:
                 phone = type_spans(cell_at(t, *m.cells[0]).text, "phone")
                 if phone:
                     cell_text = cell_at(t, *m.cells[0]).text
-                    text = cell_text[phone[0][0] : phone[0][1]] + f" ({cell_text}; {where})"
-                    values = (cell_text[phone[0][0] : phone[0][1]],)
+                    number = cell_text[phone[0][0] : phone[0][1]]
+                    text = (f"{names}: " if names else "") + number + (f" ({cell_text})" if cell_text.strip() != number else "")
+                    values = (number,)
         span = _row_span(cite_hit, t, row)
         citations = self.citations([(cite_hit, span)], hits)
         shown_rows = m.rows if m.kind == "list" else ([row] if m.kind != "header" else [])
@@ -152,7 +198,11 @@ class Composer:
         if items:
             lead = MSG[lang]["items"].format(n=len(items)) + ", ".join(items)
             head = span_units[0].text if len(span_units) > 1 and not _is_same_list(span_units, items) else ""
-            body = lead + (f" — {_strip_marker(head)}" if head and _strip_marker(head) not in lead else "")
+            head = display_label(_strip_marker(head)) if head else ""
+            if head and _states_count(head, len(items)):  # "타 지자체 우호교류협약 체결 12건: 고성, …", not "12개: … — … 12건"
+                body = re.sub(r"\s*[:：]\s*", " ", head).strip() + ": " + ", ".join(items)
+            else:
+                body = lead + (f" — {head}" if head and head not in lead else "")
             kind = "list"
             values = tuple(items)
         else:
@@ -244,11 +294,11 @@ class Composer:
         lines: list[str] = []
         citations: list[Citation] = []
         tables: list[TableAnswer] = []
-        for a in answers:
+        labels = self._place_labels([a.citations[0] if a.citations else None for a in answers])
+        for a, where in zip(answers, labels, strict=True):
             number = len(citations) + 1
             first = a.citations[0] if a.citations else None
             body = re.sub(r"\s*\[\d+\]", "", a.text).strip()
-            where = _source_label(first) if first else ""
             lines.append(f"{where}: {body} [{number}]" if where else f"{body} [{number}]")
             if first:
                 citations.append(replace(first, number=number))
@@ -256,6 +306,28 @@ class Composer:
         head = answers[0]
         return replace(head, text="\n".join(lines), citations=tuple(citations), tables=tuple(tables), kind="multi",
                        values=tuple(v for a in answers for v in (a.values or (re.sub(r"\s*\[\d+\]", "", a.text),))))
+
+    def _place_labels(self, firsts: Sequence[Citation | None]) -> list[str]:
+        """What tells side-by-side answers apart, as a reader names it: the document (its title and
+        date) when they come from several documents, the section when from several sections of one,
+        nothing when they are rows of one table (their own labels say it)."""
+        cites = [c for c in firsts if c is not None]
+        if len({c.doc_id for c in cites}) > 1:
+            docs = self.sources.documents
+            labels = []
+            for c in firsts:
+                if c is None:
+                    labels.append("")
+                    continue
+                date = _date_label((docs.get(c.doc_id) or {}).get("date"))
+                labels.append(_short(display_label(c.title) or c.doc_id) + (f" ({date})" if date else ""))
+            for i, c in enumerate(firsts):  # two places of one document: say which section
+                if c is not None and labels.count(labels[i]) > 1 and _section_label(c):
+                    labels[i] += f", {_section_label(c)}"
+            return labels
+        if len({c.section_path for c in cites}) > 1:
+            return [_section_label(c) if c is not None else "" for c in firsts]
+        return ["" for _ in firsts]
 
     def masked(self, question: str, query: str, a: QueryAnalysis, hit: Hit, span: tuple[int, int], confidence: float, feats: Evidence) -> Answer:
         """The document holds the asked value but the city masked it where it published the document."""
@@ -296,6 +368,11 @@ def _filter_items(items: list[str], question: str, n: int) -> list[str]:
         if len(kept) == n:
             return kept
     return items
+
+
+def _states_count(head: str, n: int) -> bool:
+    """Whether ``head`` states the number of items that follow it ("… 체결 : 12건" over 12 items)."""
+    return any(int(re.sub(r"\D", "", m.group().split()[0]) or -1) == n for m in COUNT.finditer(head))
 
 
 def _strip_marker(text: str) -> str:

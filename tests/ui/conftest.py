@@ -29,8 +29,16 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
+SEOUL = ROOT.parent / "shared" / "seoul-docs"  # real Seoul documents beside the clone; a few are copied into the temp corpus
+#: 공문서 the browser tests ask about: a plan cited by two payments that share their title, a payment that
+#: cites another (its amount masked), and a 민원 reply whose value the city masked
+SEOUL_DOCS = (
+    "2025-01-16_청년사업담당관-566.hwpx", "2025-04-29_청년사업담당관-4366.hwpx", "2025-05-08_청년사업담당관-4640.hwpx",
+    "2024-08-26_청년사업담당관-2093.hwpx", "2024-09-02_청년사업담당관-2302.hwpx", "2025-07-16_민원답변-19.hwpx",
+)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+_STARTED = time.time()  # when this test session began
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -92,6 +100,10 @@ def _seed_cache(target: Path) -> None:
         target.unlink(missing_ok=True)
 
 
+def has_seoul_docs() -> bool:
+    return all((SEOUL / n).is_file() for n in SEOUL_DOCS)
+
+
 @dataclass
 class UiServer:
     url: str
@@ -110,8 +122,9 @@ def _capture_cli_evaluator(cfg: Any) -> Callable[[str, Any], dict[str, Any]]:
     captured: dict[str, Any] = {}
     real_serve = ui_app.serve
 
-    def fake_serve(cfg: Any, evaluate: Any = None) -> int:
+    def fake_serve(cfg: Any, evaluate: Any = None, announce: Any = None) -> int:
         captured["evaluate"] = evaluate
+        captured["announce"] = announce
         return 0
 
     ui_app.serve = fake_serve  # type: ignore[assignment]
@@ -142,6 +155,9 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     tempfile.tempdir = str(base / "tmp")
     corpus = base / "corpus"
     shutil.copytree(CORPUS, corpus)
+    if has_seoul_docs():
+        for name in SEOUL_DOCS:
+            shutil.copy(SEOUL / name, corpus / name)
     cache = base / "cache" / "embeddings.sqlite"
     _seed_cache(cache)
     cfg = Config().replace(**{
@@ -226,6 +242,27 @@ def page(browser: Browser, ui_server: UiServer) -> Iterator[Any]:
     assert not browser.external, f"the page requested outside addresses: {browser.external}"
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser: Browser, ui_server: UiServer) -> Iterator[Any]:
+    """A fresh page 390 px wide (a phone), with the app loaded."""
+    pg = browser.context.new_page()
+    pg.set_viewport_size(PHONE)
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.set_default_timeout(30_000)
+    pg.goto(ui_server.url)
+    pg.wait_for_selector("#question textarea")
+    try:
+        yield pg
+    finally:
+        pg.close()
+    assert not dialogs, f"a dialog was opened (script ran?): {dialogs}"
+    assert not browser.external, f"the page requested outside addresses: {browser.external}"
+
+
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -233,11 +270,12 @@ def screenshots() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
-    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    # only this run's screenshots (an older file left in the folder is not evidence of this run)
+    shots = sorted(s for s in SCREENSHOTS.glob("*.png") if s.stat().st_mtime >= _STARTED) if SCREENSHOTS.is_dir() else []
     if shots:
         terminalreporter.write_sep("-", "web chat screenshots")
-        terminalreporter.write_line(f"{SCREENSHOTS} ({len(shots)} files)")
+        terminalreporter.write_line(f"{SCREENSHOTS} ({len(shots)} files from this run)")
         for s in shots:
-            terminalreporter.write_line(f"  {s.name}")
+            terminalreporter.write_line(f"  {s}")
     if _blocked:
         terminalreporter.write_line(f"blocked outside connections: {_blocked}")

@@ -99,3 +99,18 @@ def test_eight_users_at_once_get_their_own_answers(ui_server: UiServer) -> None:
         assert check(got), f"{question!r}: {got['text']!r}"
         _same(got, expected[i])  # the same answer as when asked alone
     assert elapsed < 60
+
+
+def test_the_readme_client_snippet_runs_as_written(ui_server: UiServer, capsys: Any) -> None:
+    """The README's Python snippet (question, then a follow-up) runs against a server as it is written."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "gradio_client" in b]
+    assert len(blocks) == 1
+    code = blocks[0].replace("http://127.0.0.1:7860/", ui_server.url)
+    assert code != blocks[0]  # the snippet names the default address
+    exec(compile(code, "README.md", "exec"), {})  # the repository's own documentation
+    out = [x for x in capsys.readouterr().out.strip().splitlines() if not x.startswith("Loaded as API")]  # gradio_client's own line
+    assert len(out) == 2 and "000_33470acb73f39a7c.txt" in out[0] and out[1].startswith("2020년")
