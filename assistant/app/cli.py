@@ -290,7 +290,12 @@ def cmd_train(cfg: Config, args: argparse.Namespace) -> int:
               f"wrong when confident {h['wrong_when_confident']:.3f} ({int(h['turns'])} turns)")
     print(f"ranker: {out}")
     if args.report:
-        print(f"report: {write_train_report(report, args.report)}")
+        target = Path(args.report)
+        if target.is_dir() or not target.suffix:  # a folder: the report as Markdown and as JSON
+            paths = [write_train_report(report, target / "report.md"), write_train_report(report, target / "report.json")]
+        else:
+            paths = [write_train_report(report, target)]
+        print("report: " + ", ".join(map(str, paths)))
     return 0
 
 
@@ -459,7 +464,7 @@ def parser() -> argparse.ArgumentParser:
             sp.set_defaults(func=cmd_eval)
         else:
             sp.add_argument("--out", help="where to write the ranker (default: assistant/data/ranker.json)")
-            sp.add_argument("--report", help="write the training report (JSON) here")
+            sp.add_argument("--report", help="write the training report here: a .json or .md file, or a folder (both)")
             sp.add_argument("--family", choices=("auto", "trees", "logistic"), default="auto", help="the model family (auto: the better cross-validated)")
             sp.add_argument("--folds", type=int, default=5, help="cross-validation folds, grouped by document")
             sp.add_argument("--heldout", action="store_true", help="also report the fixed held-out fold (never used for fitting)")
