@@ -1,5 +1,5 @@
 """Evaluation: question sets, metrics, the harness that runs systems side by side, reports,
-the calibration of the abstention model and the benchmark. Uses search and answer; only the
+the calibration of the abstention model, the benchmark and the reliability suite. Uses search and answer; only the
 app imports it."""
 
 from .bench import run_bench
@@ -7,10 +7,12 @@ from .calibrate import calibrate, write_calibration
 from .harness import SYSTEMS, EvalResult, evaluate
 from .metrics import answer_contains, mrr, ndcg_at_k, recall_at_k
 from .questions import Item, QuestionSetError, Turn, load_questions, parse_questions
+from .reliability import CheckOptions, run_check
 from .report import summary_table, write_json, write_report
 
 __all__ = [
     "SYSTEMS",
+    "CheckOptions",
     "EvalResult",
     "Item",
     "QuestionSetError",
@@ -24,6 +26,7 @@ __all__ = [
     "parse_questions",
     "recall_at_k",
     "run_bench",
+    "run_check",
     "summary_table",
     "write_calibration",
     "write_json",

@@ -102,6 +102,7 @@ def _phase(server: Server, users: int, rounds: int, think: tuple[float, float], 
             barrier.wait(timeout=300)
         except threading.BrokenBarrierError:
             return
+        time.sleep(local.uniform(0, think[1]))  # users do not all start in the same millisecond
         for _ in range(rounds):
             for step in script:
                 t0 = time.monotonic()
@@ -171,6 +172,8 @@ def run(ws: Workspace, users: Sequence[int] = (8, 32), rounds: int = 2, think: t
     """Load phases for each number of users, then the same with an upload; returns the figures."""
     ws.build()
     plan = scripts()
+    random.Random(seed).shuffle(plan)
+    plan = plan[: max(users)]  # one script per user (the references cover exactly these)
     steps = {s.key: s for script in plan for s in script}
     phases: list[dict[str, Any]] = []
     with Server(ws, concurrency=8) as server:
