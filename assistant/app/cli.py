@@ -298,9 +298,13 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     """The reliability suite: crash trials, live re-index, malformed files, fuzzed questions, load, security."""
-    from ..eval import CheckOptions, run_check
+    from ..eval import CHECK_PARTS, CheckOptions, run_check
 
-    parts = [p.strip() for p in args.parts.split(",") if p.strip()] if args.parts else None
+    parts = [p.strip() for p in ",".join([args.parts or "", *(args.part or [])]).split(",") if p.strip()] or None
+    unknown = sorted(set(parts or ()) - set(CHECK_PARTS))
+    if unknown:
+        print(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(CHECK_PARTS)}", file=sys.stderr)
+        return 2
     overrides: dict[str, Any] = {}
     if args.trials is not None:
         overrides["crash_trials"] = args.trials
@@ -381,7 +385,8 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("check", help="the reliability suite: crash, live re-index, malformed files, fuzzed questions, load, security")
     sp.add_argument("--full", action="store_true", help="the full run (100 crash trials, 3,000 questions, 32 users; writes eval/reliability/)")
-    sp.add_argument("--parts", help="only these parts: crash,live,malformed,fuzz,load,security")
+    sp.add_argument("--parts", help="only these parts: crash,live,malformed,fuzz,load,security (the report keeps the other parts' figures)")
+    sp.add_argument("--part", action="append", help="only this part (repeatable)")
     sp.add_argument("--out", help="write report.md and results.json here (default with --full: eval/reliability)")
     sp.add_argument("--workdir", help="keep the workspaces here (default: a temporary folder, removed at the end)")
     sp.add_argument("--trials", type=int, help="crash trials")

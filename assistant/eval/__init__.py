@@ -7,10 +7,12 @@ from .calibrate import calibrate, write_calibration
 from .harness import SYSTEMS, EvalResult, evaluate
 from .metrics import answer_contains, mrr, ndcg_at_k, recall_at_k
 from .questions import Item, QuestionSetError, Turn, load_questions, parse_questions
+from .reliability import PARTS as CHECK_PARTS
 from .reliability import CheckOptions, run_check
 from .report import summary_table, write_json, write_report
 
 __all__ = [
+    "CHECK_PARTS",
     "SYSTEMS",
     "CheckOptions",
     "EvalResult",

@@ -66,6 +66,7 @@ class CheckOptions:
     cache: Path | None = ROOT / "index" / "cache"  # an embedding cache to start from (copied)
     overrides: dict[str, Any] = field(default_factory=dict)  # Profile fields to change
     command: str = ""
+    merge: bool = True  # a run of some parts keeps the other parts' figures of the results.json in ``out``
 
 
 def _verdict(part: str, r: dict[str, Any], profile: Profile) -> bool:
@@ -122,13 +123,15 @@ def run_check(options: CheckOptions, progress: Callable[[str], None] | None = No
                 progress(f"{part}: {TARGETS[part]}")
             ws = Workspace(base / part, Path(options.corpus), cache)
             tp = time.monotonic()
+            part_started, part_load = time.strftime("%Y-%m-%d %H:%M:%S %z"), os.getloadavg()[0]
             try:
                 figures = RUNNERS[part](ws, profile)
                 passed = _verdict(part, figures, profile)
             except Exception as exc:  # a part that cannot run fails; the others still run
                 log.exception("reliability part %s failed to run", part)
                 figures, passed = {"error": f"{type(exc).__name__}: {exc}"}, False
-            results[part] = {"passed": passed, "seconds": round(time.monotonic() - tp, 1), "target": TARGETS[part], **figures}
+            results[part] = {"passed": passed, "seconds": round(time.monotonic() - tp, 1), "target": TARGETS[part], "started": part_started,
+                             "load_average": [round(part_load, 2), round(os.getloadavg()[0], 2)], **figures}
             if progress:
                 progress(f"{part}: {'pass' if passed else 'FAIL'} ({results[part]['seconds']:.0f} s)")
             if cache is None and (ws.cache).is_file():
@@ -150,12 +153,37 @@ def run_check(options: CheckOptions, progress: Callable[[str], None] | None = No
     if options.out:
         from .report import write
 
+        previous = Path(options.out) / "results.json"
+        if options.merge and previous.is_file() and set(options.parts) != set(PARTS):
+            out = merge(json.loads(previous.read_text(encoding="utf-8")), out)
         write(out, Path(options.out))
     return out
+
+
+def merge(previous: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` (a run of some parts) with the other parts' figures from ``previous``, when both
+    ran the same profile with the same settings; otherwise ``new`` alone."""
+    if previous.get("profile") != new["profile"] or previous.get("settings") != json.loads(json.dumps(new["settings"])):
+        log.warning("results in the report folder are of another profile or settings: not merged")
+        return new
+    parts = {p: previous["parts"][p] for p in PARTS if p in previous.get("parts", {})}
+    parts.update(new["parts"])
+    for p, r in parts.items():  # a part of the earlier run: when and under what load it ran
+        if p not in new["parts"]:
+            r.setdefault("started", previous["started"])
+            if "load_average" not in r:  # figures of a run that did not note each part's: the whole run's
+                r["load_average"] = [previous["machine"]["load_average_before"][0], previous["machine"]["load_average_after"][0]]
+                r["load_average_of"] = "run"
+    runs = previous.get("runs") or [{"started": previous["started"], "command": previous.get("command", ""), "parts": list(previous["parts"]),
+                                     "seconds": previous["seconds"], "machine": previous["machine"]}]
+    runs = [*runs, {"started": new["started"], "command": new["command"], "parts": list(new["parts"]), "seconds": new["seconds"],
+                    "machine": new["machine"]}]
+    ordered = {p: parts[p] for p in PARTS if p in parts}
+    return {**new, "parts": ordered, "passed": all(r["passed"] for r in ordered.values()), "runs": runs}
 
 
 def dumps(results: dict[str, Any]) -> str:
     return json.dumps(results, ensure_ascii=False, indent=1)
 
 
-__all__ = ["PARTS", "PROFILES", "TARGETS", "CheckOptions", "Profile", "run_check"]
+__all__ = ["PARTS", "PROFILES", "TARGETS", "CheckOptions", "Profile", "merge", "run_check"]

@@ -88,12 +88,19 @@ def _phase(server: Server, users: int, rounds: int, think: tuple[float, float], 
     barrier = threading.Barrier(users + (1 if upload else 0))
     upload_window: dict[str, float] = {}
 
+    clients: list[Any] = []
+    for _ in range(users):  # made one after another before the load starts (each fetches the app's config)
+        try:
+            clients.append(server.client())
+        except Exception as exc:
+            clients.append(exc)
+
     def user(u: int) -> None:
         script = plan[u % len(plan)]
         local = random.Random(rng.random() + u)
-        try:
-            client = server.client()
-        except Exception as exc:
+        client = clients[u]
+        if isinstance(client, Exception):
+            exc = client
             with lock:
                 results.append({"user": u, "error": f"client: {type(exc).__name__}: {exc}", "seconds": 0.0, "start": 0.0})
             barrier.abort()

@@ -53,18 +53,28 @@ def _summary(part: str, r: dict[str, Any]) -> str:
 
 def markdown(res: dict[str, Any]) -> str:
     m = res["machine"]
-    lines = [
-        f"# Reliability report ({res['profile']} profile)",
+    runs = res.get("runs") or [{"started": res["started"], "command": res["command"], "parts": list(res["parts"]), "seconds": res["seconds"],
+                                "machine": m}]
+    lines = [f"# Reliability report ({res['profile']} profile)", ""]
+    for run in runs:
+        rm = run["machine"]
+        lines.append(f"Run {run['started']} (`{run['command'] or 'assistant check'}`: {', '.join(run['parts'])}), {run['seconds'] / 60:.1f} min, "
+                     f"on {rm['cpus']} CPUs ({rm['platform']}, Python {rm['python']}); load average before {rm['load_average_before'][0]}, "
+                     f"after {rm['load_average_after'][0]}.")
+        lines.append("")
+    lines += [
+        "The machine is shared: latencies include other work (the load average of each part, at its start and end, is in the table; "
+        "2 CPUs means a load average above 2 leaves each process less than a core).",
         "",
-        f"Run {res['started']}, {res['seconds'] / 60:.1f} min, on {m['cpus']} CPUs ({m['platform']}, Python {m['python']}); load average "
-        f"before {m['load_average_before'][0]}, after {m['load_average_after'][0]} (the machine is shared: latencies include other work).",
-        f"Command: `{res['command'] or 'assistant check'}`. Overall: **{'pass' if res['passed'] else 'FAIL'}**.",
+        f"Overall: **{'pass' if res['passed'] else 'FAIL'}**.",
         "",
-        "| part | target | result | measured |",
-        "|---|---|---|---|",
+        "| part | target | result | measured | load average |",
+        "|---|---|---|---|---|",
     ]
     for part, r in res["parts"].items():
-        lines.append(f"| {part} | {r['target']} | {'pass' if r['passed'] else '**FAIL**'} | {_summary(part, r)} |")
+        la = r.get("load_average")
+        load = (f"{la[0]} → {la[1]}" + (" (whole run)" if r.get("load_average_of") == "run" else "")) if la else ""
+        lines.append(f"| {part} | {r['target']} | {'pass' if r['passed'] else '**FAIL**'} | {_summary(part, r)} | {load} |")
     lines += ["", "## How each part measures", ""]
     lines += [
         "- **crash**: a random change of the corpus (add, change, remove a document), then `assistant index` killed with SIGKILL after a "
