@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test install install-test chromium lint eval bench clean
+.PHONY: run test install install-test chromium lint eval bench reliability clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ eval: install
 
 bench: install
 	$(VENV)/bin/assistant bench --json eval/bench/results.json --markdown eval/bench/RESULTS.md
+
+reliability: install-test chromium
+	$(VENV)/bin/assistant check --full
 
 clean:
 	rm -rf $(VENV) index/main index/eval index/cache

@@ -58,7 +58,7 @@ class LimitsConfig:
     """What one file may cost the index (the same for the folder scan, uploads and the CLI)."""
 
     max_file_mb: float = 200  # bigger files are skipped
-    max_chars: int = 300_000  # text beyond is not indexed (reported as a cut)
+    max_chars: int = 200_000  # text beyond is not indexed (reported as a cut)
     max_chunks: int = 2_000
     parse_seconds: float = 60.0  # a file whose parsing takes longer is skipped
     parse_memory_mb: int = 2048

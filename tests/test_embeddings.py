@@ -122,3 +122,20 @@ def test_unknown_model_message(monkeypatch):
     pytest.importorskip("sentence_transformers")
     with pytest.raises(EmbedderError, match="local folder"):
         create_embedder("sentence-transformers", "no-such-org/no-such-model-xyz")
+
+
+def test_a_query_is_embedded_on_at_most_query_tokens(embedder, monkeypatch):
+    """Text of rare characters runs to a token a character: a fuzzed 200-character question
+    cost the encoder 205 tokens (p99 over 1 s); the embedded query is cut to ``query_tokens``."""
+    question = "2019년에 우호교류협약을 맺은 지자체는 어디이고 협약의 주요 내용과 담당 부서는 무엇인가요?"
+    dense = "".join(chr(0x4E00 + (i * 7919) % 20000) + chr(0x1F300 + i % 700) for i in range(150))  # rare CJK and emoji
+    assert embedder.count_tokens(dense) > embedder.query_tokens
+    seen: list[str] = []
+    encode = embedder._encode
+    monkeypatch.setattr(embedder, "_encode", lambda texts, is_query: seen.extend(texts) or encode(texts, is_query))
+    vec = embedder.embed_query(dense)
+    assert embedder.count_tokens(seen[-1]) <= embedder.query_tokens and dense.startswith(seen[-1]) and len(seen[-1]) > 20
+    assert embedder.count_tokens(seen[-1] + dense[len(seen[-1])]) > embedder.query_tokens  # the longest beginning that fits
+    assert np.allclose(vec, embedder.embed_query(seen[-1]))
+    embedder.embed_query(question)
+    assert seen[-1] == question  # a real question is embedded whole

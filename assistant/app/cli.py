@@ -1,4 +1,4 @@
-"""The ``assistant`` command: index, docs, ask, eval, train, serve, run, bench."""
+"""The ``assistant`` command: index, docs, ask, eval, train, fit-fusion, serve, run, check, bench."""
 
 from __future__ import annotations
 
@@ -407,6 +407,34 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
     return run_bench(cfg, args)
 
 
+def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
+    """The reliability suite: crash trials, live re-index, malformed files, fuzzed questions, load, security."""
+    from ..eval import CHECK_PARTS, CheckOptions, run_check
+
+    parts = [p.strip() for p in ",".join([args.parts or "", *(args.part or [])]).split(",") if p.strip()] or None
+    unknown = sorted(set(parts or ()) - set(CHECK_PARTS))
+    if unknown:
+        print(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(CHECK_PARTS)}", file=sys.stderr)
+        return 2
+    overrides: dict[str, Any] = {}
+    if args.trials is not None:
+        overrides["crash_trials"] = args.trials
+    if args.questions is not None:
+        overrides["fuzz_questions"] = args.questions
+    if args.users:
+        overrides["load_users"] = tuple(int(u) for u in args.users.split(","))
+    out = Path(args.out) if args.out else (Path("eval/reliability") if args.full else None)
+    options = CheckOptions(full=args.full, out=out, workdir=Path(args.workdir) if args.workdir else None, overrides=overrides,
+                           command="assistant check " + " ".join(shlex.quote(a) for a in sys.argv[2:]), cache=Path(cfg.paths.cache),
+                           **({"parts": parts} if parts else {}))
+    result = run_check(options, progress=lambda msg: print(msg, flush=True))
+    for part, r in result["parts"].items():
+        print(f"{part:10s} {'pass' if r['passed'] else 'FAIL'}  ({r['seconds']:.0f} s)")
+    if out:
+        print(f"report: {out / 'report.md'}")
+    return 0 if result["passed"] else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="assistant", description="서울시 문서 도우미: 색인, 질의응답, 평가, 웹 채팅")
     p.add_argument("--config", help="TOML configuration file (default: assistant.toml if present)")
@@ -486,6 +514,17 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--host")
         sp.add_argument("--port", type=int)
         sp.set_defaults(func=func)
+
+    sp = sub.add_parser("check", help="the reliability suite: crash, live re-index, malformed files, fuzzed questions, load, security")
+    sp.add_argument("--full", action="store_true", help="the full run (100 crash trials, 3,000 questions, 32 users; writes eval/reliability/)")
+    sp.add_argument("--parts", help="only these parts: crash,live,malformed,fuzz,load,security (the report keeps the other parts' figures)")
+    sp.add_argument("--part", action="append", help="only this part (repeatable)")
+    sp.add_argument("--out", help="write report.md and results.json here (default with --full: eval/reliability)")
+    sp.add_argument("--workdir", help="keep the workspaces here (default: a temporary folder, removed at the end)")
+    sp.add_argument("--trials", type=int, help="crash trials")
+    sp.add_argument("--questions", type=int, help="fuzzed questions")
+    sp.add_argument("--users", help="load: numbers of users, e.g. 8,32")
+    sp.set_defaults(func=cmd_check)
 
     sp = sub.add_parser("bench", help="measure indexing and query speed, memory and approximate search")
     sp.add_argument("--sizes", default="1000,10000,100000")

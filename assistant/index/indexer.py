@@ -76,7 +76,6 @@ class IndexSettings:
     batch_size: int = 16
     limits: FileLimits = field(default_factory=FileLimits)  # what one file may cost
     parse_workers: int = 0  # parsing processes (0: up to two)
-    nice: int = 0  # scheduling niceness of the parsing processes (a build beside a server: 10)
     backend: BackendSettings = field(default_factory=BackendSettings)  # where vectors and postings are kept
 
     @classmethod
@@ -201,7 +200,7 @@ class Indexer:
             progress("parse", 0, len(todo))
         outcomes = []
         if todo:
-            with ParsePool(self.settings.limits, self.settings.parse_workers, self.settings.nice) as pool:
+            with ParsePool(self.settings.limits, self.settings.parse_workers) as pool:
                 outcomes = pool.parse([(s.doc_id, s.path) for s in todo], lambda d, n: progress("parse", d, n) if progress else None)
         for s, out in zip(todo, outcomes, strict=True):
             summary.parse_times[str(s.path)] = round(out.seconds, 3)

@@ -13,7 +13,7 @@ MIB = 1024 * 1024
 @dataclass(frozen=True)
 class FileLimits:
     max_file_bytes: int = 200 * MIB  # bigger files are skipped ("too large")
-    max_chars: int = 300_000  # the text beyond is not indexed ("cut at N characters")
+    max_chars: int = 200_000  # the text beyond is not indexed ("cut at N characters"); ~100 s of embedding
     max_chunks: int = 2_000  # chunks beyond are not indexed (also reported as a cut)
     parse_seconds: float = 60.0  # a file whose parsing takes longer is skipped
     parse_memory_mb: int = 2048  # address space a parsing worker may add to what it starts with

@@ -28,6 +28,11 @@ ROOT = Path(__file__).resolve().parents[3]
 CLI = [sys.executable, "-m", "assistant.app.cli"]
 #: Lines of a server's log that mean something went wrong while serving.
 ERROR_LINE = re.compile(r"^(?:ERROR|CRITICAL)\b|^Traceback \(most recent call last\)", re.MULTILINE)
+#: Seconds a Gradio client waits for one HTTP response. The client's default (httpx's 5 s) also
+#: bounds making a client (the app's config and API description) and joining the queue, which a
+#: server answering many users on a loaded machine can take longer than: the check would fail
+#: on the client, not on the server.
+HTTP_TIMEOUT = 60.0
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -153,10 +158,19 @@ class Server:
             time.sleep(0.5)
         raise RuntimeError(f"assistant serve did not come up in {timeout:.0f} s: {self.log()[-2000:]}")
 
-    def client(self) -> Any:
+    def client(self, attempts: int = 3) -> Any:
+        """A Gradio client of this server, waiting up to :data:`HTTP_TIMEOUT` per response;
+        making one is tried ``attempts`` times."""
         from gradio_client import Client
 
-        return Client(self.url, auth=self.auth, verbose=False, download_files=False)
+        for attempt in range(attempts):
+            try:
+                return Client(self.url, auth=self.auth, verbose=False, download_files=False, httpx_kwargs={"timeout": HTTP_TIMEOUT})
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(2.0 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def log(self) -> str:
         self._log.flush()

@@ -88,12 +88,19 @@ def _phase(server: Server, users: int, rounds: int, think: tuple[float, float], 
     barrier = threading.Barrier(users + (1 if upload else 0))
     upload_window: dict[str, float] = {}
 
+    clients: list[Any] = []
+    for _ in range(users):  # made one after another before the load starts (each fetches the app's config)
+        try:
+            clients.append(server.client())
+        except Exception as exc:
+            clients.append(exc)
+
     def user(u: int) -> None:
         script = plan[u % len(plan)]
         local = random.Random(rng.random() + u)
-        try:
-            client = server.client()
-        except Exception as exc:
+        client = clients[u]
+        if isinstance(client, Exception):
+            exc = client
             with lock:
                 results.append({"user": u, "error": f"client: {type(exc).__name__}: {exc}", "seconds": 0.0, "start": 0.0})
             barrier.abort()
@@ -102,6 +109,7 @@ def _phase(server: Server, users: int, rounds: int, think: tuple[float, float], 
             barrier.wait(timeout=300)
         except threading.BrokenBarrierError:
             return
+        time.sleep(local.uniform(0, think[1]))  # users do not all start in the same millisecond
         for _ in range(rounds):
             for step in script:
                 t0 = time.monotonic()
@@ -171,6 +179,8 @@ def run(ws: Workspace, users: Sequence[int] = (8, 32), rounds: int = 2, think: t
     """Load phases for each number of users, then the same with an upload; returns the figures."""
     ws.build()
     plan = scripts()
+    random.Random(seed).shuffle(plan)
+    plan = plan[: max(users)]  # one script per user (the references cover exactly these)
     steps = {s.key: s for script in plan for s in script}
     phases: list[dict[str, Any]] = []
     with Server(ws, concurrency=8) as server:
