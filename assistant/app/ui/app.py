@@ -38,7 +38,7 @@ TITLE = "서울시 문서 도우미"
 #: ``evaluate(question_file, progress(done, total, message)) -> dict`` (summary_markdown, summary, questions, report_dir, files)
 Evaluator = Callable[[str, Callable[[int, int, str], None]], dict[str, Any]]
 EXAMPLES = (
-    "2019년에 우호교류협약을 맺은 지자체는?",
+    "서울-지역간 우호교류협약 사업의 2020년 집행액은?",
     "서울-지역간 우호교류협약 사업의 2022년 예산액은?",
     "서울시와 세종시의 협력 분야는?",
     "영등포구협치회의 분과회의 장소는?",
