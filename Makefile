@@ -39,7 +39,7 @@ lint: install-test
 	$(VENV)/bin/ruff check assistant tests
 
 eval: install
-	$(VENV)/bin/assistant eval eval/questions/*.jsonl --report eval/reports/latest --floor eval/floor.json
+	$(VENV)/bin/assistant eval eval/questions/*.jsonl eval/questions/seoul/*.jsonl --fold dev --report eval/reports/latest --floor eval/floor.json
 
 bench: install
 	$(VENV)/bin/assistant bench --json eval/bench/results.json --markdown eval/bench/RESULTS.md
