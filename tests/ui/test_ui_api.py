@@ -113,4 +113,5 @@ def test_the_readme_client_snippet_runs_as_written(ui_server: UiServer, capsys: 
     assert code != blocks[0]  # the snippet names the default address
     exec(compile(code, "README.md", "exec"), {})  # the repository's own documentation
     out = [x for x in capsys.readouterr().out.strip().splitlines() if not x.startswith("Loaded as API")]  # gradio_client's own line
-    assert len(out) == 2 and "000_33470acb73f39a7c.txt" in out[0] and out[1].startswith("2020년")
+    assert len(out) == 2 and "000_33470acb73f39a7c.txt" in out[0] and "97,242" in out[0]
+    assert "2019년 집행액" in out[1] and "95,996" in out[1]  # the follow-up, read with the question before it
