@@ -53,7 +53,8 @@ def test_the_build_summary_counts_instead_of_naming_every_file(tmp_path, capsys,
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_takes_a_port() -> None:
     def dry(*args: str) -> str:
-        return subprocess.run(["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        # --no-print-directory: under `make test` this make is a sub-make, which would print its directory
+        return subprocess.run(["make", "--no-print-directory", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
     assert "assistant run --port 8123 --host 0.0.0.0" in dry("PORT=8123", "HOST=0.0.0.0")
     assert dry().strip().splitlines()[-1].strip().endswith("assistant run")
