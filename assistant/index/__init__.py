@@ -18,7 +18,7 @@ from .backends import (
     use_backend,
 )
 from .dense import DenseIndex, DenseSettings
-from .embedders import BACKENDS, Embedder, EmbedderError, create_embedder, family_prefixes, text_hash
+from .embedders import BACKENDS, SPINCOUNT, Embedder, EmbedderError, create_embedder, family_prefixes, text_hash
 from .folder import BuildLocked, IndexFolder, IndexFolderError, Manifest, ModelMismatch, SearchIndex
 from .indexer import BuildSummary, Indexer, IndexSettings
 from .lexical import BM25Index, TermStats
@@ -26,6 +26,7 @@ from .store import Store, StoreVersionError
 
 __all__ = [
     "BACKENDS",
+    "SPINCOUNT",
     "BM25Index",
     "BackendError",
     "BackendSettings",
