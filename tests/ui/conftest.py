@@ -16,6 +16,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,10 +225,12 @@ def browser(ui_server: UiServer) -> Iterator[Browser]:
             shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.fixture
-def page(browser: Browser, ui_server: UiServer) -> Iterator[Any]:
+@contextmanager
+def _app_page(browser: Browser, ui_server: UiServer, viewport: dict[str, int] | None = None) -> Iterator[Any]:
     """A fresh page (a new Gradio session) with the app loaded; fails on dialogs or outside requests."""
     pg = browser.context.new_page()
+    if viewport:
+        pg.set_viewport_size(viewport)
     dialogs: list[str] = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     pg.set_default_timeout(30_000)
@@ -242,25 +245,21 @@ def page(browser: Browser, ui_server: UiServer) -> Iterator[Any]:
     assert not browser.external, f"the page requested outside addresses: {browser.external}"
 
 
+@pytest.fixture
+def page(browser: Browser, ui_server: UiServer) -> Iterator[Any]:
+    """A fresh page at the browser's desktop size."""
+    with _app_page(browser, ui_server) as pg:
+        yield pg
+
+
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def phone(browser: Browser, ui_server: UiServer) -> Iterator[Any]:
-    """A fresh page 390 px wide (a phone), with the app loaded."""
-    pg = browser.context.new_page()
-    pg.set_viewport_size(PHONE)
-    dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.set_default_timeout(30_000)
-    pg.goto(ui_server.url)
-    pg.wait_for_selector("#question textarea")
-    try:
+    """A fresh page 390 px wide (a phone)."""
+    with _app_page(browser, ui_server, PHONE) as pg:
         yield pg
-    finally:
-        pg.close()
-    assert not dialogs, f"a dialog was opened (script ran?): {dialogs}"
-    assert not browser.external, f"the page requested outside addresses: {browser.external}"
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,15 @@ def open_tab(page: Any, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).first.click()
 
 
+def open_document(page: Any, title: str) -> Any:
+    """Open a document from the 문서 보기 list by its title; returns its view once shown."""
+    open_tab(page, "문서 보기")
+    page.locator("#doc-table").get_by_text(title).first.click()
+    view = page.locator("#doc-structure")
+    view.locator(".doc-title").get_by_text(title).wait_for()
+    return view
+
+
 def choose(page: Any, dropdown: str, option: str) -> None:
     """Pick an option of a Gradio dropdown by (part of) its label."""
     page.click(f"{dropdown} input")
@@ -213,10 +222,7 @@ def test_document_browser_shows_sections_and_tables(page: Any, screenshots: Path
 
 @seoul
 def test_official_document_with_its_approvals_attachments_and_related_documents(page: Any, screenshots: Path) -> None:
-    open_tab(page, "문서 보기")
-    page.locator("#doc-table").get_by_text(PLAN).first.click()
-    view = page.locator("#doc-structure")
-    view.locator(".doc-title").get_by_text(PLAN).wait_for()
+    view = open_document(page, PLAN)
     meta = view.locator(".doc-meta-grid").inner_text()
     for label, value in (("문서번호", "청년사업담당관-566"), ("시행일", "2025. 1. 16."), ("부서", "청년사업담당관"), ("유형", "공문서 · 계획"),
                          ("공개구분", "부분공개(5)")):
@@ -531,10 +537,7 @@ def test_phone_official_answer_and_several_documents(phone: Any, screenshots: Pa
 
 @seoul
 def test_phone_official_document_and_filters(phone: Any, screenshots: Path) -> None:
-    open_tab(phone, "문서 보기")
-    phone.locator("#doc-table").get_by_text(PLAN).first.click()
-    view = phone.locator("#doc-structure")
-    view.locator(".doc-title").get_by_text(PLAN).wait_for()
+    view = open_document(phone, PLAN)
     meta = view.locator(".doc-meta-grid")
     assert meta.is_visible()
     for value in ("청년사업담당관-566", "2025. 1. 16.", "공문서 · 계획", "부분공개(5)"):
